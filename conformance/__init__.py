@@ -1,0 +1,1 @@
+"""A conformance suite for implementations of the GamifyHost codes API (see the README)."""

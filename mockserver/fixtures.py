@@ -1,0 +1,208 @@
+"""Fixtures: the YAML seed data (partners, keys, campaigns, batches) the mock starts from.
+
+A fixtures path is a YAML file or a directory of them. Every file is checked at load time,
+its batches against openapi.yaml's Batch schema; any problem stops the start-up with a
+message naming the file and the place in it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .codes import CodeDigester, Randomness
+from .domain import (
+    ApiKey,
+    Campaign,
+    CampaignStatus,
+    Clock,
+    CodesBackend,
+    Environment,
+    Partner,
+    secret_digest,
+)
+from .spec import SchemaValidator, Spec, format_checker, load_yaml
+from .timestamps import parse_timestamp
+
+DEFAULT_FIXTURES = Path(__file__).with_name("fixtures")
+DEFAULT_PUBLIC_BASE_URL = "https://app.gamifyhost.com"
+_SCHEMA_PATH = Path(__file__).with_name("fixtures.schema.yaml")
+# Ids the fixtures leave out are derived from names, so they are the same at every start.
+_ID_NAMESPACE = uuid.UUID("6f1c2a57-3f0e-4b7e-9a51-0c6d8e2b9a10")
+
+
+class FixtureError(Exception):
+    """A fixtures file the mock cannot start from."""
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    """The validated contents of one or more fixtures files."""
+
+    sources: tuple[Path, ...]
+    public_base_url: str
+    partners: tuple[dict[str, Any], ...]
+
+
+def load_fixtures(path: Path | None, spec: Spec) -> Fixtures:
+    path = Path(path) if path is not None else DEFAULT_FIXTURES
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        if not files:
+            raise FixtureError(f"{path}: no .yaml fixtures file in this directory")
+    elif path.is_file():
+        files = [path]
+    else:
+        raise FixtureError(f"{path}: no such fixtures file or directory")
+    documents = [(file, _read(file, spec)) for file in files]
+    base_urls = {doc["publicBaseUrl"] for _, doc in documents if "publicBaseUrl" in doc}
+    if len(base_urls) > 1:
+        raise FixtureError(f"{path}: the files disagree on publicBaseUrl: {sorted(base_urls)}")
+    return Fixtures(
+        sources=tuple(files),
+        public_base_url=base_urls.pop() if base_urls else DEFAULT_PUBLIC_BASE_URL,
+        partners=tuple(partner for _, doc in documents for partner in doc["partners"]),
+    )
+
+
+def _read(file: Path, spec: Spec) -> dict[str, Any]:
+    try:
+        document = load_yaml(file)
+    except (OSError, yaml.YAMLError) as error:
+        raise FixtureError(f"{file}: not readable as YAML: {error}") from None
+    _check(file, SchemaValidator(load_yaml(_SCHEMA_PATH), format_checker=format_checker), document)
+    batch_validator = spec.validator("Batch")
+    for p, partner in enumerate(document["partners"]):
+        for c, campaign in enumerate(partner.get("campaigns", ())):
+            for b, batch in enumerate(campaign.get("batches", ())):
+                where = f"partners[{p}].campaigns[{c}].batches[{b}]"
+                _check(file, batch_validator, _batch_record(campaign, b, batch), where)
+                _check_codes(file, where, spec, campaign["slug"], batch)
+    return document
+
+
+def _check(file: Path, validator: Any, instance: Any, where: str = "") -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is not None:
+        place = ".".join([where] * bool(where) + [str(part) for part in error.absolute_path])
+        raise FixtureError(f"{file}: {place or 'top level'}: {error.message}")
+
+
+def _check_codes(file: Path, where: str, spec: Spec, slug: str, batch: dict[str, Any]) -> None:
+    codes = batch.get("codes", [])
+    code_validator = spec.validator("Code")
+    prefix = spec.code_format.prefix(slug) + "-"
+    for i, code in enumerate(codes):
+        _check(file, code_validator, code, f"{where}.codes[{i}]")
+        if not code.startswith(prefix):
+            raise FixtureError(f"{file}: {where}.codes[{i}]: {code!r} does not start with {prefix!r}")
+    if len(codes) > batch["batchSize"]:
+        raise FixtureError(f"{file}: {where}: {len(codes)} codes for a batchSize of {batch['batchSize']}")
+
+
+def _derived_id(*names: str) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(names)))
+
+
+def _campaign_id(campaign: dict[str, Any]) -> str:
+    return campaign.get("id") or _derived_id("campaign", campaign["environment"], campaign["slug"])
+
+
+def _batch_record(campaign: dict[str, Any], index: int, batch: dict[str, Any]) -> dict[str, Any]:
+    """The batch as the API would list it, for checking against the spec's Batch schema."""
+    campaign_id = _campaign_id(campaign)
+    return {
+        "id": batch.get("id") or _derived_id("batch", campaign_id, str(index)),
+        "campaignId": campaign_id,
+        "batchSize": batch["batchSize"],
+        "pointsValue": batch["pointsValue"],
+        "label": batch.get("label"),
+        "expiresAt": batch.get("expiresAt"),
+        "createdAt": batch["createdAt"],
+    }
+
+
+def build_backend(
+    fixtures: Fixtures,
+    spec: Spec,
+    *,
+    clock: Clock | None = None,
+    randomness: Randomness | None = None,
+    digester: CodeDigester | None = None,
+) -> CodesBackend:
+    """A backend holding exactly the fixtures' data (used at start-up and on reset).
+
+    Raises FixtureError for what only the whole data set shows: a secret, a campaign or a
+    code that appears twice.
+    """
+    backend = CodesBackend(spec.code_format, clock=clock, randomness=randomness, digester=digester)
+    secrets: set[str] = set()
+    slugs: set[tuple[str, str, str]] = set()
+    for data in fixtures.partners:
+        partner = Partner(id=data.get("id") or _derived_id("partner", data["name"]), name=data["name"])
+        for application in data["applications"]:
+            for key in application["keys"]:
+                secret = key["secret"]
+                if secret in secrets:
+                    raise FixtureError(
+                        f"{_sources(fixtures)}: secret of partner {partner.name!r} is used twice"
+                    )
+                secrets.add(secret)
+                environment = Environment.of_secret(secret)
+                assert environment is not None  # the fixtures schema only admits sk_test_ / sk_live_
+                backend.add_key(
+                    ApiKey(
+                        secret_sha256=secret_digest(secret),
+                        partner=partner,
+                        environment=environment,
+                        application_active=application.get("active", True),
+                        revoked=key.get("revoked", False),
+                    )
+                )
+        for campaign_data in data.get("campaigns", ()):
+            identity = (partner.id, campaign_data["environment"], campaign_data["slug"])
+            if identity in slugs:
+                raise FixtureError(
+                    f"{_sources(fixtures)}: partner {partner.name!r} has two {identity[1]} campaigns "
+                    f"{identity[2]!r}"
+                )
+            slugs.add(identity)
+            _add_campaign(backend, partner, campaign_data, fixtures)
+    return backend
+
+
+def _add_campaign(backend: CodesBackend, partner: Partner, data: dict[str, Any], fixtures: Fixtures) -> None:
+    campaign = Campaign(
+        id=_campaign_id(data),
+        partner=partner,
+        environment=Environment(data["environment"]),
+        slug=data["slug"],
+        name=data["name"],
+        status=CampaignStatus(data["status"]),
+        ends_at=parse_timestamp(data["endsAt"]) if "endsAt" in data else None,
+    )
+    backend.add_campaign(campaign)
+    for index, batch in enumerate(data.get("batches", ())):
+        record = _batch_record(data, index, batch)
+        try:
+            backend.add_batch(
+                campaign,
+                id=record["id"],
+                batch_size=record["batchSize"],
+                points_value=record["pointsValue"],
+                label=record["label"],
+                expires_at=parse_timestamp(record["expiresAt"]) if record["expiresAt"] else None,
+                created_at=parse_timestamp(record["createdAt"]),
+                known_codes=batch.get("codes", ()),
+            )
+        except ValueError as error:
+            raise FixtureError(f"{_sources(fixtures)}: campaign {campaign.slug!r}: {error}") from None
+
+
+def _sources(fixtures: Fixtures) -> str:
+    return ", ".join(str(source) for source in fixtures.sources)

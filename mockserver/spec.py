@@ -1,0 +1,195 @@
+"""openapi.yaml, loaded once: its operations, and request validators compiled from its schemas.
+
+Ranges, required fields and types live in the spec only. The messages of the errors come from
+its `x-error-messages` extensions; the first failing property, in the schema's order, wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .codes import CodeFormat
+from .errors import INVALID_BODY, BadRequest
+from .timestamps import parse_timestamp
+
+SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII | re.I)
+
+format_checker = FormatChecker(formats=())
+format_checker.checks("date-time", raises=ValueError)(parse_timestamp)
+format_checker.checks("uuid")(lambda value: not isinstance(value, str) or bool(_UUID.fullmatch(value)))
+
+# JSON integers only: 2.0 and true are not integers here, whatever JSON Schema allows.
+_type_checker = Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+)
+SchemaValidator = jsonschema.validators.extend(Draft202012Validator, type_checker=_type_checker)
+
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}", re.ASCII)
+
+
+def load_yaml(path: Path) -> Any:
+    with open(path, "rb") as stream:
+        return yaml.load(stream, Loader=PlainLoader)
+
+
+class PlainLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML whose timestamps stay strings, so they are checked like the API's own."""
+
+
+PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def resolve_refs(node: Any, root: Mapping[str, Any]) -> Any:
+    """A copy of `node` with every local `$ref` replaced by what it points at."""
+    if isinstance(node, list):
+        return [resolve_refs(item, root) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        siblings = {key: value for key, value in node.items() if key != "$ref"}
+        return resolve_refs({**target, **siblings}, root)
+    return {key: resolve_refs(value, root) for key, value in node.items()}
+
+
+def error_message(schema: Mapping[str, Any], keyword: str, fallback: str = INVALID_BODY) -> str:
+    messages = schema.get("x-error-messages", {})
+    return messages.get(keyword, messages.get("default", fallback))
+
+
+class BodyValidator:
+    """Checks a decoded JSON body against a request schema, property by property."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self.required = set(schema.get("required", ()))
+        self.fallback = error_message(schema, "default")
+        self.properties = {
+            name: (subschema, SchemaValidator(subschema, format_checker=format_checker))
+            for name, subschema in schema.get("properties", {}).items()
+        }
+        self.whole = SchemaValidator(schema, format_checker=format_checker)
+
+    def validate(self, body: Any) -> Mapping[str, Any]:
+        if not isinstance(body, dict):
+            raise BadRequest(error_message(self.schema, "type"))
+        for name, (subschema, validator) in self.properties.items():
+            if name not in body:
+                if name in self.required:
+                    raise BadRequest(error_message(subschema, "required", self.fallback))
+                continue
+            error = next(validator.iter_errors(body[name]), None)
+            if error is not None:
+                raise BadRequest(error_message(subschema, str(error.validator), self.fallback))
+        if next(self.whole.iter_errors(body), None) is not None:
+            raise BadRequest(self.fallback)
+        return body
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    name: str
+    required: bool
+    schema: Mapping[str, Any]
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return SchemaValidator(self.schema, format_checker=format_checker)
+
+    def read(self, values: list[str]) -> Any:
+        """The parameter's typed value, its default when absent, or a 400."""
+        if not values:
+            if self.required:
+                raise BadRequest(error_message(self.schema, "required"))
+            return self.schema.get("default")
+        if len(values) > 1:
+            raise BadRequest(error_message(self.schema, "type"))
+        value: Any = values[0]
+        if self.schema.get("type") == "integer":
+            if not _INTEGER_TEXT.fullmatch(value):
+                raise BadRequest(error_message(self.schema, "type"))
+            value = int(value)
+        error = next(self.validator.iter_errors(value), None)
+        if error is not None:
+            raise BadRequest(error_message(self.schema, str(error.validator)))
+        return value
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    body: BodyValidator | None
+    query: tuple[QueryParameter, ...]
+
+    def read_query(self, multi_items: list[tuple[str, str]]) -> dict[str, Any]:
+        values: dict[str, list[str]] = {}
+        for key, value in multi_items:
+            values.setdefault(key, []).append(value)
+        return {param.name: param.read(values.get(param.name, [])) for param in self.query}
+
+
+class Spec:
+    """The loaded contract: its raw document and what the server compiles from it."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.operations: dict[str, Operation] = {}
+        for path, item in document["paths"].items():
+            for method in HTTP_METHODS:
+                if method in item:
+                    operation = self._compile(path, method, resolve_refs(item[method], document))
+                    self.operations[operation.operation_id] = operation
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A component schema with its references resolved."""
+        return resolve_refs(self.document["components"]["schemas"][name], self.document)
+
+    def validator(self, name: str) -> Draft202012Validator:
+        return SchemaValidator(self.schema(name), format_checker=format_checker)
+
+    @cached_property
+    def code_format(self) -> CodeFormat:
+        described = self.document["components"]["schemas"]["Code"]["x-code-format"]
+        return CodeFormat(
+            prefix_length=described["prefixLength"],
+            random_length=described["randomLength"],
+            alphabet=described["alphabet"],
+        )
+
+    @staticmethod
+    def _compile(path: str, method: str, operation: Mapping[str, Any]) -> Operation:
+        body = None
+        if "requestBody" in operation:
+            body = BodyValidator(operation["requestBody"]["content"]["application/json"]["schema"])
+        unsupported = [p["name"] for p in operation.get("parameters", ()) if p["in"] not in ("query", "path")]
+        if unsupported:
+            raise ValueError(f"{method.upper()} {path}: unsupported parameters {unsupported}")
+        query = tuple(
+            QueryParameter(p["name"], p.get("required", False), p["schema"])
+            for p in operation.get("parameters", ())
+            if p["in"] == "query"
+        )
+        return Operation(operation["operationId"], method.upper(), path, body, query)
+
+
+def load_spec(path: Path = SPEC_PATH) -> Spec:
+    return Spec(load_yaml(path))
