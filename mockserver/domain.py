@@ -1,21 +1,14 @@
-"""The state of the mock: partners, keys, campaigns, batches and code digests. No web import.
+"""The records of the mock: partners, keys, campaigns, batches, and the rules of their state.
 
-`CodesBackend` holds it all behind one lock; its public methods are named after the API's
-operations and raise `ApiError`s for the documented failures.
+Plain Python, no web import; `backend.CodesBackend` keeps them and acts on them.
 """
 
 from __future__ import annotations
 
-import bisect
 import enum
 import hashlib
-import hmac
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from .codes import CodeDigester, CodeDrawer, CodeFormat, Randomness
-from .errors import CAMPAIGN_NOT_FOUND, Forbidden, NotFound, Unauthorized
 
 
 class Environment(enum.Enum):
@@ -38,6 +31,13 @@ class CampaignStatus(enum.Enum):
     ACTIVE = "active"
     PAUSED = "paused"
     ENDED = "ended"
+
+
+class CodeStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    REDEEMED = "REDEEMED"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
 
 
 class Clock:
@@ -75,23 +75,7 @@ class Principal:
     environment: Environment
 
 
-@dataclass(slots=True)
-class Batch:
-    id: str
-    campaign_id: str
-    batch_size: int
-    points_value: int
-    label: str | None
-    expires_at: datetime | None
-    created_at: datetime
-    sequence: int
-
-    @property
-    def order_key(self) -> tuple[datetime, int]:
-        return (self.created_at, self.sequence)
-
-
-@dataclass
+@dataclass(eq=False)
 class Campaign:
     id: str
     partner: Partner
@@ -103,12 +87,41 @@ class Campaign:
     # Oldest first by (createdAt, creation order); listings read it from the end.
     batches: list[Batch] = field(default_factory=list)
 
+    def has_ended(self, now: datetime) -> bool:
+        return self.status is CampaignStatus.ENDED or (self.ends_at is not None and self.ends_at <= now)
+
+    def is_active(self) -> bool:
+        return self.status is CampaignStatus.ACTIVE
+
+
+@dataclass(slots=True, eq=False)
+class Batch:
+    """A batch's metadata and the counts of its codes that left ACTIVE by an action."""
+
+    id: str
+    campaign: Campaign
+    batch_size: int
+    points_value: int
+    label: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    sequence: int
+    revoked: bool = False  # the whole batch
+    redeemed_count: int = 0  # redeemed and not revoked
+    revoked_count: int = 0  # revoked one by one
+
+    @property
+    def order_key(self) -> tuple[datetime, int]:
+        return (self.created_at, self.sequence)
+
+    def has_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
 
 @dataclass(frozen=True)
 class GeneratedBatch:
     batch: Batch
     codes: list[str]
-    campaign: Campaign
 
 
 @dataclass(frozen=True)
@@ -119,131 +132,37 @@ class BatchPage:
     limit: int
 
 
+@dataclass(frozen=True)
+class CodeStats:
+    total_codes: int = 0
+    active_codes: int = 0
+    redeemed_codes: int = 0
+    expired_codes: int = 0
+    revoked_codes: int = 0
+    total_batches: int = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What verify says of a code (D7)."""
+
+    valid: bool
+    status: CodeStatus | None
+    points_value: int
+    campaign_name: str
+    campaign_slug: str
+    expired: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Redemption:
+    code: str
+    user_id: str
+    points_awarded: int
+    batch: Batch
+    redeemed_at: datetime
+
+
 def secret_digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
-
-
-class CodesBackend:
-    """Every partner's campaigns and codes, safe to share between threads."""
-
-    def __init__(
-        self,
-        code_format: CodeFormat,
-        *,
-        clock: Clock | None = None,
-        randomness: Randomness | None = None,
-        digester: CodeDigester | None = None,
-    ) -> None:
-        self.clock = clock or Clock()
-        self.randomness = randomness or Randomness()
-        self._drawer = CodeDrawer(code_format, self.randomness)
-        self._digester = digester or CodeDigester()
-        self._lock = threading.RLock()
-        self._keys: dict[bytes, ApiKey] = {}
-        self._campaigns: dict[tuple[str, Environment, str], Campaign] = {}
-        self._codes: dict[int, Batch] = {}
-        self._sequence = 0
-
-    # -- set-up (fixtures) ---------------------------------------------------------------
-
-    def add_key(self, key: ApiKey) -> None:
-        self._keys[key.secret_sha256] = key
-
-    def add_campaign(self, campaign: Campaign) -> None:
-        self._campaigns[(campaign.partner.id, campaign.environment, campaign.slug)] = campaign
-
-    def add_batch(self, campaign: Campaign, **fields: object) -> GeneratedBatch:
-        """Store a batch of `batch_size` fresh codes; `known_codes` seeds some of them."""
-        known = [str(code) for code in fields.pop("known_codes", None) or ()]
-        with self._lock:
-            batch = self._new_batch(campaign, **fields)  # type: ignore[arg-type]
-            codes = self._store_codes(campaign.slug, batch, known)
-            return GeneratedBatch(batch, codes, campaign)
-
-    # -- operations ----------------------------------------------------------------------
-
-    def authenticate(self, secret: str | None) -> Principal:
-        """D2: who the secret acts for, or the documented 401/403."""
-        if not secret:
-            raise Unauthorized("Missing X-API-Secret header")
-        # Keys are found by the SHA-256 of the secret and then compared in constant time, so
-        # the time taken says nothing about how much of a stored secret a guess shares.
-        digest = secret_digest(secret)
-        key = self._keys.get(digest)
-        if key is None or not hmac.compare_digest(key.secret_sha256, digest):
-            raise Unauthorized("Invalid API key")
-        if key.revoked:
-            raise Forbidden("API key has been revoked")
-        if not key.application_active:
-            raise Forbidden("Application is not active")
-        return Principal(key.partner, key.environment)
-
-    def campaign(self, principal: Principal, slug: str) -> Campaign:
-        campaign = self._campaigns.get((principal.partner.id, principal.environment, slug))
-        if campaign is None:
-            raise NotFound(CAMPAIGN_NOT_FOUND)
-        return campaign
-
-    def generate_codes(
-        self,
-        principal: Principal,
-        slug: str,
-        batch_size: int,
-        points_value: int,
-        label: str | None = None,
-        expires_at: datetime | None = None,
-    ) -> GeneratedBatch:
-        campaign = self.campaign(principal, slug)
-        with self._lock:
-            batch = self._new_batch(
-                campaign,
-                batch_size=batch_size,
-                points_value=points_value,
-                label=label,
-                expires_at=expires_at,
-                created_at=self.clock.now(),
-            )
-            codes = self._store_codes(slug, batch, [])
-        return GeneratedBatch(batch, codes, campaign)
-
-    def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
-        """One page of the campaign's batches, newest first, without scanning the others."""
-        campaign = self.campaign(principal, slug)
-        with self._lock:
-            batches = campaign.batches
-            total = len(batches)
-            stop = max(total - (page - 1) * limit, 0)
-            start = max(stop - limit, 0)
-            selected = batches[start:stop][::-1]
-        return BatchPage(selected, total, page, limit)
-
-    @property
-    def code_count(self) -> int:
-        return len(self._codes)
-
-    def has_code(self, code: str) -> bool:
-        return self._digester.digest(code) in self._codes
-
-    # -- internals -----------------------------------------------------------------------
-
-    def _new_batch(self, campaign: Campaign, **fields: object) -> Batch:
-        self._sequence += 1
-        fields.setdefault("id", self.randomness.uuid4())
-        batch = Batch(campaign_id=campaign.id, sequence=self._sequence, **fields)  # type: ignore[arg-type]
-        bisect.insort(campaign.batches, batch, key=lambda stored: stored.order_key)
-        return batch
-
-    def _store_codes(self, slug: str, batch: Batch, known: list[str]) -> list[str]:
-        """Draw codes unique across the whole mock and keep only their digests."""
-        codes = [code.strip().upper() for code in known]
-        digests = {self._digester.digest(code) for code in codes}
-        if len(digests) != len(codes) or not digests.isdisjoint(self._codes):
-            raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
-        while len(codes) < batch.batch_size:
-            for code in self._drawer.draw(slug, batch.batch_size - len(codes)):
-                digest = self._digester.digest(code)
-                if digest not in self._codes and digest not in digests:
-                    digests.add(digest)
-                    codes.append(code)
-        self._codes.update(dict.fromkeys(digests, batch))
-        return codes

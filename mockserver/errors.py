@@ -14,6 +14,7 @@ from __future__ import annotations
 
 INVALID_BODY = "Invalid request body"
 CAMPAIGN_NOT_FOUND = "Campaign not found"
+CODE_NOT_FOUND = "Code not found"
 
 
 class ApiError(Exception):
@@ -48,6 +49,10 @@ class NotFound(ApiError):
 
 class MethodNotAllowed(ApiError):
     status = 405
+
+
+class Conflict(ApiError):
+    status = 409
 
 
 class PayloadTooLarge(ApiError):

@@ -15,17 +15,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .backend import CodesBackend
 from .codes import CodeDigester, Randomness
-from .domain import (
-    ApiKey,
-    Campaign,
-    CampaignStatus,
-    Clock,
-    CodesBackend,
-    Environment,
-    Partner,
-    secret_digest,
-)
+from .domain import ApiKey, Campaign, CampaignStatus, Clock, Environment, Partner, secret_digest
 from .spec import SchemaValidator, Spec, format_checker, load_yaml
 from .timestamps import parse_timestamp
 
@@ -192,13 +184,13 @@ def _add_campaign(backend: CodesBackend, partner: Partner, data: dict[str, Any],
         try:
             backend.add_batch(
                 campaign,
+                batch.get("codes", []),
                 id=record["id"],
                 batch_size=record["batchSize"],
                 points_value=record["pointsValue"],
                 label=record["label"],
                 expires_at=parse_timestamp(record["expiresAt"]) if record["expiresAt"] else None,
                 created_at=parse_timestamp(record["createdAt"]),
-                known_codes=batch.get("codes", ()),
             )
         except ValueError as error:
             raise FixtureError(f"{_sources(fixtures)}: campaign {campaign.slug!r}: {error}") from None

@@ -6,7 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .domain import Batch, CodesBackend, Principal
+from .backend import CodesBackend
+from .domain import Batch, Principal
 from .timestamps import format_timestamp, parse_timestamp
 
 
@@ -18,13 +19,14 @@ class Call:
     principal: Principal
     body: Mapping[str, Any]
     query: Mapping[str, Any]
+    path: Mapping[str, Any]
     public_base_url: str
 
 
 def render_batch(batch: Batch) -> dict[str, Any]:
     return {
         "id": batch.id,
-        "campaignId": batch.campaign_id,
+        "campaignId": batch.campaign.id,
         "batchSize": batch.batch_size,
         "pointsValue": batch.points_value,
         "label": batch.label,
@@ -48,7 +50,7 @@ def generate_codes(call: Call) -> dict[str, Any]:
         "batch": render_batch(generated.batch),
         "codes": generated.codes,
         "count": len(generated.codes),
-        "gameUrl": f"{call.public_base_url}/campaign/{generated.campaign.slug}",
+        "gameUrl": f"{call.public_base_url}/campaign/{generated.batch.campaign.slug}",
     }
 
 
@@ -62,7 +64,49 @@ def list_code_batches(call: Call) -> dict[str, Any]:
     }
 
 
+def verify_code(call: Call) -> dict[str, Any]:
+    verdict = call.backend.verify_code(call.principal, call.body["code"])
+    return {
+        "valid": verdict.valid,
+        "status": verdict.status.value if verdict.status else "",
+        "pointsValue": verdict.points_value,
+        "campaignName": verdict.campaign_name,
+        "campaignSlug": verdict.campaign_slug,
+        "expired": verdict.expired,
+        "message": verdict.message,
+    }
+
+
+def get_code_stats(call: Call) -> dict[str, Any]:
+    stats = call.backend.get_code_stats(call.principal, **call.query)
+    return {
+        "totalCodes": stats.total_codes,
+        "activeCodes": stats.active_codes,
+        "redeemedCodes": stats.redeemed_codes,
+        "expiredCodes": stats.expired_codes,
+        "revokedCodes": stats.revoked_codes,
+        "totalBatches": stats.total_batches,
+    }
+
+
+def redeem_code(call: Call) -> dict[str, Any]:
+    redemption = call.backend.redeem_code(
+        call.principal, call.path["slug"], call.body["code"], call.body["userId"]
+    )
+    return {
+        "code": redemption.code,
+        "userId": redemption.user_id,
+        "pointsAwarded": redemption.points_awarded,
+        "batchId": redemption.batch.id,
+        "campaignSlug": redemption.batch.campaign.slug,
+        "redeemedAt": format_timestamp(redemption.redeemed_at),
+    }
+
+
 OPERATIONS: dict[str, Callable[[Call], dict[str, Any]]] = {
     "generateCodes": generate_codes,
     "listCodeBatches": list_code_batches,
+    "verifyCode": verify_code,
+    "getCodeStats": get_code_stats,
+    "redeemCode": redeem_code,
 }

@@ -104,7 +104,9 @@ class BodyValidator:
 
 
 @dataclass(frozen=True)
-class QueryParameter:
+class Parameter:
+    """A query or path parameter: text in, the typed value its schema describes out."""
+
     name: str
     required: bool
     schema: Mapping[str, Any]
@@ -138,13 +140,17 @@ class Operation:
     method: str
     path: str
     body: BodyValidator | None
-    query: tuple[QueryParameter, ...]
+    query: tuple[Parameter, ...]
+    path_parameters: tuple[Parameter, ...]
 
     def read_query(self, multi_items: list[tuple[str, str]]) -> dict[str, Any]:
         values: dict[str, list[str]] = {}
         for key, value in multi_items:
             values.setdefault(key, []).append(value)
         return {param.name: param.read(values.get(param.name, [])) for param in self.query}
+
+    def read_path(self, path_params: Mapping[str, str]) -> dict[str, Any]:
+        return {param.name: param.read([path_params[param.name]]) for param in self.path_parameters}
 
 
 class Spec:
@@ -183,12 +189,17 @@ class Spec:
         unsupported = [p["name"] for p in operation.get("parameters", ()) if p["in"] not in ("query", "path")]
         if unsupported:
             raise ValueError(f"{method.upper()} {path}: unsupported parameters {unsupported}")
-        query = tuple(
-            QueryParameter(p["name"], p.get("required", False), p["schema"])
-            for p in operation.get("parameters", ())
-            if p["in"] == "query"
+        parameters = {
+            where: tuple(
+                Parameter(p["name"], p.get("required", False), p["schema"])
+                for p in operation.get("parameters", ())
+                if p["in"] == where
+            )
+            for where in ("query", "path")
+        }
+        return Operation(
+            operation["operationId"], method.upper(), path, body, parameters["query"], parameters["path"]
         )
-        return Operation(operation["operationId"], method.upper(), path, body, query)
 
 
 def load_spec(path: Path = SPEC_PATH) -> Spec:

@@ -1,0 +1,272 @@
+"""`CodesBackend`: every partner's campaigns and codes behind one lock. No web import.
+
+Its public methods are named after the API's operations; they raise `ApiError`s for the
+documented failures, in the documented order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hmac
+import threading
+from datetime import datetime
+
+from .codes import CodeDigester, CodeDrawer, CodeFormat, Randomness
+from .domain import (
+    ApiKey,
+    Batch,
+    BatchPage,
+    Campaign,
+    Clock,
+    CodeStats,
+    CodeStatus,
+    Environment,
+    GeneratedBatch,
+    Principal,
+    Redemption,
+    Verdict,
+    secret_digest,
+)
+from .errors import (
+    CAMPAIGN_NOT_FOUND,
+    CODE_NOT_FOUND,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
+
+CODE_VALID = "Code is valid and redeemable"
+CAMPAIGN_ENDED = "Campaign has ended"
+CAMPAIGN_NOT_ACTIVE = "Campaign is not active"
+
+
+def status_message(status: CodeStatus) -> str:
+    return f"Code status is {status.value}"
+
+
+class CodesBackend:
+    """The mock's state, safe to share between threads."""
+
+    def __init__(
+        self,
+        code_format: CodeFormat,
+        *,
+        clock: Clock | None = None,
+        randomness: Randomness | None = None,
+        digester: CodeDigester | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.randomness = randomness or Randomness()
+        self._drawer = CodeDrawer(code_format, self.randomness)
+        self._digester = digester or CodeDigester()
+        self._lock = threading.RLock()
+        self._keys: dict[bytes, ApiKey] = {}
+        self._campaigns: dict[tuple[str, Environment, str], Campaign] = {}
+        self._codes: dict[int, Batch] = {}  # digest of each code -> its batch; never the code
+        self._redeemed: set[int] = set()
+        self._revoked: set[int] = set()
+        self._sequence = 0
+
+    # -- set-up (fixtures) ---------------------------------------------------------------
+
+    def add_key(self, key: ApiKey) -> None:
+        self._keys[key.secret_sha256] = key
+
+    def add_campaign(self, campaign: Campaign) -> None:
+        self._campaigns[(campaign.partner.id, campaign.environment, campaign.slug)] = campaign
+
+    def add_batch(self, campaign: Campaign, known_codes: list[str], **fields: object) -> GeneratedBatch:
+        """Store a batch of `batch_size` fresh codes, `known_codes` among them."""
+        with self._lock:
+            batch = self._new_batch(campaign, **fields)
+            return GeneratedBatch(batch, self._store_codes(batch, known_codes))
+
+    # -- operations ----------------------------------------------------------------------
+
+    def authenticate(self, secret: str | None) -> Principal:
+        """D2: who the secret acts for, or the documented 401/403."""
+        if not secret:
+            raise Unauthorized("Missing X-API-Secret header")
+        # Keys are found by the SHA-256 of the secret and then compared in constant time, so
+        # the time taken says nothing about how much of a stored secret a guess shares.
+        digest = secret_digest(secret)
+        key = self._keys.get(digest)
+        if key is None or not hmac.compare_digest(key.secret_sha256, digest):
+            raise Unauthorized("Invalid API key")
+        if key.revoked:
+            raise Forbidden("API key has been revoked")
+        if not key.application_active:
+            raise Forbidden("Application is not active")
+        return Principal(key.partner, key.environment)
+
+    def campaign(self, principal: Principal, slug: str) -> Campaign:
+        campaign = self._campaigns.get((principal.partner.id, principal.environment, slug))
+        if campaign is None:
+            raise NotFound(CAMPAIGN_NOT_FOUND)
+        return campaign
+
+    def generate_codes(
+        self,
+        principal: Principal,
+        slug: str,
+        batch_size: int,
+        points_value: int,
+        label: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> GeneratedBatch:
+        campaign = self.campaign(principal, slug)
+        with self._lock:
+            batch = self._new_batch(
+                campaign,
+                batch_size=batch_size,
+                points_value=points_value,
+                label=label,
+                expires_at=expires_at,
+                created_at=self.clock.now(),
+            )
+            return GeneratedBatch(batch, self._store_codes(batch, []))
+
+    def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
+        """One page of the campaign's batches, newest first, without touching the others."""
+        campaign = self.campaign(principal, slug)
+        with self._lock:
+            batches = campaign.batches
+            stop = max(len(batches) - (page - 1) * limit, 0)
+            selected = batches[max(stop - limit, 0) : stop][::-1]
+            return BatchPage(selected, len(batches), page, limit)
+
+    def get_code_stats(self, principal: Principal, slug: str) -> CodeStats:
+        """D8: counts by status at this moment, so they always add up."""
+        campaign = self.campaign(principal, slug)
+        now = self.clock.now()
+        counts = dict.fromkeys(CodeStatus, 0)
+        with self._lock:
+            for batch in campaign.batches:
+                if batch.revoked:
+                    counts[CodeStatus.REVOKED] += batch.batch_size
+                    continue
+                counts[CodeStatus.REVOKED] += batch.revoked_count
+                counts[CodeStatus.REDEEMED] += batch.redeemed_count
+                untouched = batch.batch_size - batch.revoked_count - batch.redeemed_count
+                counts[CodeStatus.EXPIRED if batch.has_expired(now) else CodeStatus.ACTIVE] += untouched
+            return CodeStats(
+                total_codes=sum(counts.values()),
+                active_codes=counts[CodeStatus.ACTIVE],
+                redeemed_codes=counts[CodeStatus.REDEEMED],
+                expired_codes=counts[CodeStatus.EXPIRED],
+                revoked_codes=counts[CodeStatus.REVOKED],
+                total_batches=len(campaign.batches),
+            )
+
+    def verify_code(self, principal: Principal, code: str) -> Verdict:
+        """D7: the first of not found, not ACTIVE, campaign ended, campaign not active, valid."""
+        now = self.clock.now()
+        with self._lock:
+            found = self._find(principal, code)
+            if found is None:
+                return Verdict(False, None, 0, "", "", False, CODE_NOT_FOUND)
+            digest, batch = found
+            status = self._status(digest, batch, now)
+        campaign = batch.campaign
+        ended = campaign.has_ended(now)
+        if status is not CodeStatus.ACTIVE:
+            message = status_message(status)
+        elif ended:
+            message = CAMPAIGN_ENDED
+        elif not campaign.is_active():
+            message = CAMPAIGN_NOT_ACTIVE
+        else:
+            message = CODE_VALID
+        valid = message == CODE_VALID
+        return Verdict(valid, status, batch.points_value, campaign.name, campaign.slug, ended, message)
+
+    def redeem_code(self, principal: Principal, slug: str, code: str, user_id: str) -> Redemption:
+        """D9: redeem once; of concurrent attempts on one code exactly one succeeds."""
+        campaign = self.campaign(principal, slug)
+        with self._lock:
+            now = self.clock.now()
+            found = self._find(principal, code)
+            if found is None or found[1].campaign is not campaign:
+                raise NotFound(CODE_NOT_FOUND)
+            digest, batch = found
+            status = self._status(digest, batch, now)
+            if status is CodeStatus.REDEEMED:
+                raise Conflict(status_message(status))
+            if status is not CodeStatus.ACTIVE:
+                raise BadRequest(status_message(status))
+            if campaign.has_ended(now):
+                raise BadRequest(CAMPAIGN_ENDED)
+            if not campaign.is_active():
+                raise BadRequest(CAMPAIGN_NOT_ACTIVE)
+            self._redeemed.add(digest)
+            batch.redeemed_count += 1
+        return Redemption(code.strip().upper(), user_id, batch.points_value, batch, now)
+
+    def revoke_code(self, code: str) -> bool:
+        """Revoke one code (the dashboard's job in the real service); False if unknown."""
+        digest = self._digester.digest(code)
+        with self._lock:
+            batch = self._codes.get(digest)
+            if batch is None:
+                return False
+            if digest not in self._revoked and not batch.revoked:
+                self._revoked.add(digest)
+                batch.revoked_count += 1
+                if digest in self._redeemed:
+                    batch.redeemed_count -= 1
+            return True
+
+    @property
+    def code_count(self) -> int:
+        return len(self._codes)
+
+    def has_code(self, code: str) -> bool:
+        return self._digester.digest(code) in self._codes
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _find(self, principal: Principal, code: str) -> tuple[int, Batch] | None:
+        """The code's digest and batch, if it belongs to the principal's partner and environment."""
+        digest = self._digester.digest(code)
+        batch = self._codes.get(digest)
+        if batch is None:
+            return None
+        owner = batch.campaign
+        if owner.partner != principal.partner or owner.environment is not principal.environment:
+            return None
+        return digest, batch
+
+    def _status(self, digest: int, batch: Batch, now: datetime) -> CodeStatus:
+        """D5: REVOKED, else REDEEMED, else EXPIRED by the batch's expiresAt, else ACTIVE."""
+        if batch.revoked or digest in self._revoked:
+            return CodeStatus.REVOKED
+        if digest in self._redeemed:
+            return CodeStatus.REDEEMED
+        if batch.has_expired(now):
+            return CodeStatus.EXPIRED
+        return CodeStatus.ACTIVE
+
+    def _new_batch(self, campaign: Campaign, **fields: object) -> Batch:
+        self._sequence += 1
+        fields.setdefault("id", self.randomness.uuid4())
+        batch = Batch(campaign=campaign, sequence=self._sequence, **fields)  # type: ignore[arg-type]
+        bisect.insort(campaign.batches, batch, key=lambda stored: stored.order_key)
+        return batch
+
+    def _store_codes(self, batch: Batch, known: list[str]) -> list[str]:
+        """Draw codes unique across the whole mock and keep only their digests."""
+        codes = [code.strip().upper() for code in known]
+        digests = {self._digester.digest(code) for code in codes}
+        if len(digests) != len(codes) or not digests.isdisjoint(self._codes):
+            raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
+        slug = batch.campaign.slug
+        while len(codes) < batch.batch_size:
+            for code in self._drawer.draw(slug, batch.batch_size - len(codes)):
+                digest = self._digester.digest(code)
+                if digest not in self._codes and digest not in digests:
+                    digests.add(digest)
+                    codes.append(code)
+        self._codes.update(dict.fromkeys(digests, batch))
+        return codes
