@@ -1,0 +1,269 @@
+"""Benchmark the mock against a bare Starlette app on the same uvicorn settings, in one run.
+
+    python bench/run.py [--seconds 3] [--rounds 3]
+
+Needs `wrk` on the PATH (Debian/Ubuntu: `apt-get install wrk`). Everything runs on 127.0.0.1.
+Prints one table of figures and their targets; exits non-zero only when it could not measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "sk_test_bench_mock_secret"
+LIST_PATH = "/v1/campaigns/codes/batches?slug=bench-small"
+GENERATE_PATH = "/v1/campaigns/codes/generate"
+
+
+class CouldNotMeasure(Exception):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def write_fixtures(directory: Path) -> Path:
+    """A partner with a 10-batch campaign and two empty ones."""
+    lines = [
+        "partners:",
+        "  - name: Bench",
+        "    applications:",
+        "      - name: Bench",
+        f"        keys: [{{secret: {SECRET}}}]",
+        "    campaigns:",
+    ]
+    for slug, count in (("bench-small", 10), ("bench-big", 0), ("bench-gen", 0)):
+        campaign = f"slug: {slug}, name: {slug}, environment: TEST, status: active"
+        lines += ["      - {" + campaign + ", batches: ["]
+        lines += [
+            f'          {{batchSize: 1, pointsValue: 1, createdAt: "2025-01-01T00:00:{i % 60:02d}Z"}},'
+            for i in range(count)
+        ]
+        lines += ["        ]}"]
+    path = directory / "bench.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@contextmanager
+def server(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
+    """Start a server process; yields it and the seconds it took to answer its first request."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            if process.poll() is not None:
+                raise CouldNotMeasure(f"{command[2]} exited: {process.stderr.read().decode()[-2000:]}")
+            if time.perf_counter() - started > 120:
+                raise CouldNotMeasure(f"{command} did not answer within 120 s")
+            try:
+                status, _ = request(port, "GET", LIST_PATH)
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(0.005)
+        yield process, time.perf_counter() - started
+    finally:
+        stale = _connections.pop(port, None)
+        if stale is not None:
+            stale.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def mock_command(port: int, fixtures: Path | None) -> list[str]:
+    command = [sys.executable, "-m", "mockserver", "--port", str(port), "--no-access-log"]
+    return command + (["--fixtures", str(fixtures)] if fixtures else [])
+
+
+def baseline_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--port", str(port), "--no-access-log"]
+
+
+_connections: dict[int, http.client.HTTPConnection] = {}
+
+
+def request(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+    """One request on a kept-alive connection, opened again if the server closed it."""
+    headers = {"X-API-Secret": SECRET, "Content-Type": "application/json"}
+    for attempt in (1, 2):
+        connection = _connections.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+        try:
+            connection.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            _connections.pop(port).close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def fill_campaign(port: int, slug: str, batches: int, connections: int = 4, depth: int = 64) -> None:
+    """Create `batches` one-code batches fast: pipelined requests on a few connections."""
+    body = json.dumps({"slug": slug, "batchSize": 1, "pointsValue": 5}).encode()
+    head = (
+        f"POST {GENERATE_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Secret: {SECRET}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    one = head.encode() + body
+
+    async def send(count: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while count:
+            burst = min(depth, count)
+            writer.write(one * burst)
+            await writer.drain()
+            for _ in range(burst):
+                status = await reader.readline()
+                if b" 200 " not in status:
+                    raise CouldNotMeasure(f"filling {slug}: {status!r}")
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+            count -= burst
+        writer.close()
+
+    async def everyone() -> None:
+        shares = [batches // connections + (i < batches % connections) for i in range(connections)]
+        await asyncio.gather(*(send(share) for share in shares))
+
+    asyncio.run(everyone())
+
+
+def wrk(port: int, path: str, seconds: int, body: dict | None = None) -> float:
+    """Requests per second from wrk: one thread, 16 connections, keep-alive."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f'wrk.headers["X-API-Secret"] = "{SECRET}"\n')
+        if body is not None:
+            script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
+            script.write(f"wrk.body = '{json.dumps(body)}'\n")
+    try:
+        command = ["wrk", "-t1", "-c16", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"]
+        output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise CouldNotMeasure(f"wrk saw errors against {path}:\n{output}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if not found:
+        raise CouldNotMeasure(f"no figure in wrk's output:\n{output}")
+    return float(found.group(1))
+
+
+def median_latency_ms(port: int, method: str, path: str, count: int, body: dict | None = None) -> float:
+    timings = []
+    for _ in range(count):
+        started = time.perf_counter()
+        status, _ = request(port, method, path, body)
+        timings.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise CouldNotMeasure(f"{method} {path} answered {status}")
+    return statistics.median(timings)
+
+
+def rss_bytes(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+
+
+def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    list_body = None
+    generate_body = {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5}
+    fixtures = write_fixtures(work)
+
+    # Throughput: mock and baseline alternate, the median of the rounds counts.
+    mock_port, base_port = free_port(), free_port()
+    figures: dict[str, list[float]] = {key: [] for key in ("list", "list0", "gen", "gen0")}
+    with server(mock_command(mock_port, fixtures), mock_port), server(baseline_command(base_port), base_port):
+        for _ in range(rounds):
+            figures["list0"].append(wrk(base_port, LIST_PATH, seconds, list_body))
+            figures["list"].append(wrk(mock_port, LIST_PATH, seconds, list_body))
+            figures["gen0"].append(wrk(base_port, GENERATE_PATH, seconds, generate_body))
+            figures["gen"].append(wrk(mock_port, GENERATE_PATH, seconds, generate_body))
+    rps = {key: statistics.median(values) for key, values in figures.items()}
+    rows.append(("list batches, requests/s", f"{rps['list']:,.0f} vs {rps['list0']:,.0f} baseline", ""))
+    rows.append(("  ratio mock/baseline", f"{rps['list'] / rps['list0']:.2f}x", ">= 0.7x"))
+    rows.append(("generate(100), requests/s", f"{rps['gen']:,.0f} vs {rps['gen0']:,.0f} baseline", ""))
+    rows.append(("  ratio mock/baseline", f"{rps['gen'] / rps['gen0']:.2f}x", ">= 0.4x"))
+
+    # 10,000-code generates on a fresh mock: latency, and memory per stored code.
+    port = free_port()
+    with server(mock_command(port, fixtures), port) as (process, _):
+        before = rss_bytes(process.pid)
+        big_body = {"slug": "bench-gen", "batchSize": 10000, "pointsValue": 5}
+        latency = median_latency_ms(port, "POST", GENERATE_PATH, 100, big_body)
+        per_code = (rss_bytes(process.pid) - before) / 1_000_000
+    rows.append(("generate(10,000) median latency", f"{latency:.1f} ms", "<= 30 ms"))
+    rows.append(("memory per stored code (1M codes)", f"{per_code:.0f} bytes", "<= 150 bytes"))
+
+    # Listing cost must not grow with the number of batches in the campaign.
+    port = free_port()
+    with server(mock_command(port, fixtures), port):
+        fill_campaign(port, "bench-big", 100_000)
+        ten = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-small", 500)
+        many = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-big", 500)
+        deep = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-big&page=2500", 500)
+    rows.append(("list latency, 10 batches", f"{ten:.2f} ms", ""))
+    rows.append(("list latency, 100,000 batches (page 1)", f"{many:.2f} ms ({many / ten:.2f}x)", "<= 1.5x"))
+    rows.append(("  same, page 2,500", f"{deep:.2f} ms ({deep / ten:.2f}x)", "<= 1.5x"))
+
+    # Start-up on the bundled fixtures, until the first answered request.
+    startups = []
+    for _ in range(3):
+        port = free_port()
+        with server(mock_command(port, None), port) as (_, took):
+            startups.append(took)
+    startup = statistics.median(startups)
+    rows.append(("start-up to first answer (default fixtures)", f"{startup:.2f} s", "< 1 s"))
+    return rows
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--seconds", type=int, default=3, help="length of each wrk run (default 3)")
+    options.add_argument("--rounds", type=int, default=3, help="alternating rounds of wrk runs (default 3)")
+    args = options.parse_args()
+    if shutil.which("wrk") is None:
+        print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            rows = measure(args.seconds, args.rounds, Path(work))
+    except CouldNotMeasure as error:
+        print(f"bench: could not measure: {error}", file=sys.stderr)
+        return 1
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'measure':<{width}}  {'figure':<34}  target")
+    for name, figure, target in rows:
+        print(f"{name:<{width}}  {figure:<34}  {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
