@@ -1,0 +1,286 @@
+"""Shared fixtures: clients whose every response is checked against openapi.yaml, and API helpers.
+
+The response check reads openapi.yaml on its own (yaml + jsonschema + referencing) and shares
+no code with the server, so a bug in the server's spec handling cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mockserver import create_app
+from mockserver.serving import serve_in_thread
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_FILE = ROOT / "openapi.yaml"
+SPEC_URI = "urn:gamifyhost:openapi"
+GENERATE = "/v1/campaigns/codes/generate"
+BATCHES = "/v1/campaigns/codes/batches"
+ACME_TEST = "sk_test_acme_mock_secret"
+# The request body of the docs' curl example.
+DOCS_BODY = {
+    "slug": "summer-promo",
+    "batchSize": 100,
+    "pointsValue": 500,
+    "label": "In-store promo cards",
+    "expiresAt": "2025-12-31T23:59:59Z",
+}
+UTC_WHOLE_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
+
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def is_utc_whole_seconds(value: object) -> bool:
+    """Stricter than RFC 3339 on purpose: D4 says the mock sends UTC, `Z`, whole seconds."""
+    if not isinstance(value, str):
+        return True
+    if not UTC_WHOLE_SECONDS.fullmatch(value):
+        return False
+    datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")  # rejects month 13, hour 25, ...
+    return True
+
+
+def _pointer_part(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
+
+
+class ResponseContract:
+    """What openapi.yaml promises about each response: a documented status and a schema."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource(contents=document, specification=DRAFT202012)
+        self.registry = Registry().with_resource(SPEC_URI, resource)
+        self.paths = [
+            (re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"), template)
+            for template in document["paths"]
+        ]
+
+    def validator(self, pointer: str) -> Draft202012Validator:
+        """A validator for the schema at `pointer` in the spec; its `#/...` refs resolve in it."""
+        schema = {"$ref": f"{SPEC_URI}#{pointer}"}
+        return Draft202012Validator(schema, registry=self.registry, format_checker=FORMATS)
+
+    def schema_pointer(self, method: str, path: str, status: int) -> str:
+        """Where the schema of this response lives in the spec; fails for undocumented ones."""
+        template = next((t for pattern, t in self.paths if pattern.match(path)), None)
+        if template is None:
+            assert status == 404, f"{method} {path}: unknown route answered {status}, not 404"
+            return "/components/schemas/Error"
+        operation = self.document["paths"][template].get(method.lower())
+        if operation is None:
+            assert status == 405, f"{method} {path}: method not in the spec answered {status}, not 405"
+            return "/components/schemas/Error"
+        responses = operation["responses"]
+        key = next((k for k in (str(status), f"{status // 100}XX", "default") if k in responses), None)
+        assert key is not None, (
+            f"{method} {template}: status {status} is not documented (documented: {sorted(responses)})"
+        )
+        pointer = f"/paths/{_pointer_part(template)}/{method.lower()}/responses/{key}"
+        response = responses[key]
+        if "$ref" in response:
+            pointer = response["$ref"].removeprefix("#")
+            response = self.resolve(pointer)
+        assert "application/json" in response.get("content", {}), f"{pointer}: no application/json content"
+        return f"{pointer}/content/application~1json/schema"
+
+    def resolve(self, pointer: str) -> Any:
+        node: Any = self.document
+        for part in pointer.strip("/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+    def check(self, method: str, path: str, status: int, content_type: str | None, content: bytes) -> None:
+        media_type = (content_type or "").partition(";")[0].strip().lower()
+        assert media_type == "application/json", f"{method} {path} -> {status}: content type {content_type!r}"
+        body = json.loads(content)
+        pointer = self.schema_pointer(method, path, status)
+        error = best_match(self.validator(pointer).iter_errors(body))
+        assert error is None, (
+            f"{method} {path} -> {status}: body does not match {pointer}: "
+            f"{error.message} at {error.json_path}\nbody: {content[:500]!r}"
+        )
+        if status >= 400:  # D1: the envelope's code is the HTTP status
+            assert body["code"] == status, f"{method} {path}: envelope code {body['code']} != {status}"
+
+
+@pytest.fixture(scope="session")
+def contract() -> ResponseContract:
+    """openapi.yaml as the response check reads it: plain YAML, no code of the server's."""
+    with open(SPEC_FILE, encoding="utf-8") as stream:
+        return ResponseContract(yaml.safe_load(stream))
+
+
+def _checking_hook(contract: ResponseContract) -> Callable[[Any], None]:
+    def check(response: Any) -> None:
+        response.read()
+        request = response.request
+        contract.check(
+            request.method,
+            request.url.path,
+            response.status_code,
+            response.headers.get("content-type"),
+            response.content,
+        )
+
+    return check
+
+
+@pytest.fixture
+def client_for(contract: ResponseContract) -> Iterator[Callable[[Starlette], TestClient]]:
+    """Makes in-process clients of any app; every response they get is checked against the spec."""
+    clients: list[TestClient] = []
+
+    def make(app: Starlette) -> TestClient:
+        client = TestClient(app, raise_server_exceptions=False)
+        client.event_hooks = {"request": [], "response": [_checking_hook(contract)]}
+        clients.append(client.__enter__())  # one event loop for all its requests: much faster
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def app() -> Starlette:
+    """A fresh mock on the bundled fixtures."""
+    return create_app()
+
+
+@pytest.fixture
+def client(app: Starlette, client_for: Callable[[Starlette], TestClient]) -> TestClient:
+    return client_for(app)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[str]:
+    """The mock over real HTTP (uvicorn, free loopback port). One per module: starting costs ~0.25 s."""
+    with serve_in_thread(create_app()) as base_url:
+        yield base_url
+
+
+def checked_http_client(base_url: str, contract: ResponseContract) -> httpx.Client:
+    return httpx.Client(base_url=base_url, event_hooks={"response": [_checking_hook(contract)]}, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_client(live_server: str, contract: ResponseContract) -> Iterator[httpx.Client]:
+    """An HTTP client of `live_server` checking every response (module-wide: creating one costs ~50 ms)."""
+    with checked_http_client(live_server, contract) as http:
+        yield http
+
+
+@pytest.fixture
+def http_client_for(contract: ResponseContract) -> Iterator[Callable[[str], httpx.Client]]:
+    """Makes HTTP clients of any base URL; every response they get is checked against the spec."""
+    clients: list[httpx.Client] = []
+
+    def make(base_url: str) -> httpx.Client:
+        clients.append(checked_http_client(base_url, contract))
+        return clients[-1]
+
+    yield make
+    for http in clients:
+        http.close()
+
+
+@pytest.fixture(params=["in-process", "http"])
+def any_client(request: pytest.FixtureRequest) -> Any:
+    """Runs a test twice: through Starlette's TestClient and through real HTTP."""
+    return request.getfixturevalue("client" if request.param == "in-process" else "live_client")
+
+
+def auth_headers(secret: str | None, content_type: str | None = "application/json") -> dict[str, str]:
+    headers = {} if secret is None else {"X-API-Secret": secret}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return headers
+
+
+class Api:
+    """The two operations as one-line calls over any client (bodies are sent as raw JSON text)."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+
+    def generate(
+        self,
+        body: Any = DOCS_BODY,
+        secret: str | None = ACME_TEST,
+        omit: tuple[str, ...] = (),
+        **changes: Any,
+    ) -> Any:
+        """POST generate: `body` (the docs' example by default) with `changes` and without `omit`."""
+        payload = body
+        if changes or omit:
+            payload = {k: v for k, v in {**body, **changes}.items() if k not in omit}
+        return self.http.post(GENERATE, content=json.dumps(payload), headers=auth_headers(secret))
+
+    def post_raw(
+        self, content: bytes, secret: str | None = ACME_TEST, content_type: str | None = None
+    ) -> Any:
+        return self.http.post(GENERATE, content=content, headers=auth_headers(secret, content_type))
+
+    def list_batches(self, secret: str | None = ACME_TEST, params: Any = None, **query: Any) -> Any:
+        return self.http.get(
+            BATCHES, params=params if params is not None else query, headers=auth_headers(secret, None)
+        )
+
+    def generated(self, secret: str = ACME_TEST, **changes: Any) -> dict[str, Any]:
+        """`data` of a generate call that must succeed."""
+        response = self.generate(secret=secret, **changes)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    def all_batches(self, slug: str = "summer-promo", secret: str = ACME_TEST) -> list[dict[str, Any]]:
+        response = self.list_batches(secret, slug=slug, limit=100)
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        assert len(data["batches"]) == data["total"], "the test needs every batch on one page"
+        return data["batches"]
+
+    def total(self, slug: str = "summer-promo", secret: str = ACME_TEST) -> int:
+        response = self.list_batches(secret, slug=slug)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]["total"]
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def api_for(client_for: Callable[[Starlette], TestClient]) -> Callable[[Starlette], Api]:
+    return lambda app: Api(client_for(app))
+
+
+@pytest.fixture
+def write_fixtures(tmp_path: Path) -> Callable[..., Path]:
+    """Writes a fixtures document (a dict, dumped as YAML, or raw text) to a file in tmp_path."""
+
+    def write(document: Any, name: str = "fixtures.yaml", folder: Path = tmp_path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        text = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
