@@ -31,6 +31,8 @@ SPEC_FILE = ROOT / "openapi.yaml"
 SPEC_URI = "urn:gamifyhost:openapi"
 GENERATE = "/v1/campaigns/codes/generate"
 BATCHES = "/v1/campaigns/codes/batches"
+VERIFY = "/v1/campaigns/codes/verify"
+STATS = "/v1/campaigns/codes/stats"
 ACME_TEST = "sk_test_acme_mock_secret"
 # The request body of the docs' curl example.
 DOCS_BODY = {
@@ -215,7 +217,7 @@ def auth_headers(secret: str | None, content_type: str | None = "application/jso
 
 
 class Api:
-    """The two operations as one-line calls over any client (bodies are sent as raw JSON text)."""
+    """The API's operations as one-line calls over any client (bodies are sent as raw JSON text)."""
 
     def __init__(self, http: Any) -> None:
         self.http = http
@@ -243,6 +245,28 @@ class Api:
             BATCHES, params=params if params is not None else query, headers=auth_headers(secret, None)
         )
 
+    def verify(self, code: Any, secret: str | None = ACME_TEST) -> Any:
+        body = code if isinstance(code, dict) else {"code": code}
+        return self.http.post(VERIFY, content=json.dumps(body), headers=auth_headers(secret))
+
+    def verdict(self, code: str, secret: str = ACME_TEST) -> dict[str, Any]:
+        """`data` of a verify call, which answers 200 for any well-formed body."""
+        response = self.verify(code, secret)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    def stats(self, secret: str | None = ACME_TEST, **query: Any) -> Any:
+        return self.http.get(STATS, params=query, headers=auth_headers(secret, None))
+
+    def counts(self, slug: str = "summer-promo", secret: str = ACME_TEST) -> dict[str, int]:
+        response = self.stats(secret, slug=slug)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    def redeem(self, slug: str, body: Any, secret: str | None = ACME_TEST) -> Any:
+        path = f"/v1/campaigns/{slug}/redeem"
+        return self.http.post(path, content=json.dumps(body), headers=auth_headers(secret))
+
     def generated(self, secret: str = ACME_TEST, **changes: Any) -> dict[str, Any]:
         """`data` of a generate call that must succeed."""
         response = self.generate(secret=secret, **changes)
@@ -265,6 +289,11 @@ class Api:
 @pytest.fixture
 def api(client: TestClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+def live_api(live_client: httpx.Client) -> Api:
+    return Api(live_client)
 
 
 @pytest.fixture
