@@ -1,67 +1,49 @@
-"""The Starlette application: routes compiled from openapi.yaml, every error as the D1 envelope."""
+"""The Starlette application: routes compiled from openapi.yaml, every error as the D1 envelope.
+
+Beside the GamifyHost routes it serves its own surface (D10): the admin API under `/__mock/`,
+`/openapi.yaml` and `/docs`.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import orjson
+import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from .admin import ADMIN_ROUTES
+from .backend import CodesBackend
 from .codes import Randomness
+from .docs_page import docs_routes
 from .domain import Clock
-from .errors import INVALID_BODY, ApiError, BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .errors import ApiError
+from .faults import Faults
 from .fixtures import build_backend, load_fixtures
+from .journal import Journal, JournalMiddleware
 from .operations import OPERATIONS, Call
-from .spec import Operation, Spec, load_spec
+from .spec import SPEC_PATH, Operation, Spec, load_spec
+from .state_file import StateSaver
+from .timestamps import parse_timestamp
+from .wire import JSONResponse, error_response, read_json
 
-MAX_BODY_BYTES = 1024 * 1024
 logger = logging.getLogger("mockserver")
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"status": "error", "code": status, "message": message}, status, headers)
-
-
-async def read_json(request: Request) -> Any:
-    """The request's JSON body: 415 unless sent as JSON, 413 past the limit, 400 if malformed."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise UnsupportedMediaType("Content-Type must be application/json")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    try:
-        return orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError:
-        raise BadRequest(INVALID_BODY) from None
-
-
 def endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
-    """The route of one operation, checks in a fixed order: auth, body, query, then act."""
+    """The route of one operation, checks in a fixed order: faults, auth, body, query, then act."""
     handle = OPERATIONS[operation.operation_id]
 
     async def respond(request: Request) -> Response:
         state = request.app.state
+        await state.faults.apply(request.headers)
         principal = state.backend.authenticate(request.headers.get("x-api-secret"))
         body = operation.body.validate(await read_json(request)) if operation.body else {}
         query = operation.read_query(request.query_params.multi_items())
@@ -103,19 +85,62 @@ def create_app(
     spec: Spec | None = None,
     clock: Clock | None = None,
     randomness: Randomness | None = None,
+    seed: int | None = None,
+    freeze_time: datetime | str | None = None,
+    latency_ms: int = 0,
+    error_rate: float = 0.0,
+    admin: bool = True,
+    state_file: Path | str | None = None,
 ) -> Starlette:
-    """The mock, serving `fixtures` (the bundled data set by default)."""
-    spec = spec or load_spec()
+    """The mock, serving `fixtures` (the bundled data set by default).
+
+    `seed` and `freeze_time` make codes, ids and timestamps reproducible (or pass a `randomness`
+    and a `clock` of your own); the other options are those of the command line. The state file
+    is written by the app's lifespan, which uvicorn runs (and TestClient used as a context manager).
+    """
+    if (clock is not None and freeze_time is not None) or (randomness is not None and seed is not None):
+        raise ValueError("pass either clock or freeze_time, and either randomness or seed")
+    frozen_at = clock.frozen_at if clock is not None else _instant(freeze_time)
+    seed = randomness.seed if randomness is not None else seed
+    faults = Faults(latency_ms, error_rate, seed)
+    if spec is None:
+        spec, spec_yaml = load_spec(), SPEC_PATH.read_bytes()
+    else:
+        spec_yaml = yaml.safe_dump(spec.document, sort_keys=False).encode()
     loaded = load_fixtures(Path(fixtures) if fixtures is not None else None, spec)
+
+    def new_backend(clock: Clock | None = None, randomness: Randomness | None = None) -> CodesBackend:
+        """A backend on the loaded fixtures: at start-up, and again at each reset."""
+        return build_backend(
+            loaded, spec, clock=clock or Clock(frozen_at), randomness=randomness or Randomness(seed)
+        )
+
+    saver = StateSaver(Path(state_file), lambda: app.state.backend) if state_file is not None else None
+    journal = Journal(now=lambda: app.state.backend.clock.now())
+    own_routes: list[BaseRoute] = [*(ADMIN_ROUTES if admin else ()), *docs_routes(spec_yaml)]
     app = Starlette(
-        routes=routes(spec),
+        routes=[*routes(spec), *own_routes],
+        middleware=[Middleware(JournalMiddleware, journal=journal)] if admin else [],
         exception_handlers={
             ApiError: on_api_error,
             HTTPException: on_http_error,
             Exception: on_unexpected_error,
         },
+        lifespan=saver.lifespan if saver else None,
     )
+    # A trailing slash is a wrong URL here: a 404 envelope, not a redirect an integrator never sees.
+    app.router.redirect_slashes = False
     app.state.spec = spec
     app.state.fixtures = loaded
-    app.state.backend = build_backend(loaded, spec, clock=clock, randomness=randomness)
+    app.state.new_backend = new_backend
+    app.state.backend = new_backend(clock, randomness)
+    app.state.faults = faults
+    app.state.journal = journal
+    app.state.saver = saver
+    if saver:
+        saver.load()
     return app
+
+
+def _instant(moment: datetime | str | None) -> datetime | None:
+    return parse_timestamp(moment) if isinstance(moment, str) else moment

@@ -7,9 +7,11 @@ documented failures, in the documented order.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hmac
 import threading
 from datetime import datetime
+from typing import Any
 
 from .codes import CodeDigester, CodeDrawer, CodeFormat, Randomness
 from .domain import (
@@ -24,6 +26,8 @@ from .domain import (
     GeneratedBatch,
     Principal,
     Redemption,
+    SavedBatch,
+    Snapshot,
     Verdict,
     secret_digest,
 )
@@ -40,6 +44,8 @@ from .errors import (
 CODE_VALID = "Code is valid and redeemable"
 CAMPAIGN_ENDED = "Campaign has ended"
 CAMPAIGN_NOT_ACTIVE = "Campaign is not active"
+# What a state file may not change of a batch the fixtures define.
+_FIXED_FIELDS = ("batch_size", "points_value", "label", "expires_at", "created_at")
 
 
 def status_message(status: CodeStatus) -> str:
@@ -68,6 +74,7 @@ class CodesBackend:
         self._redeemed: set[int] = set()
         self._revoked: set[int] = set()
         self._sequence = 0
+        self.revision = 0  # counts changes, so a saver can tell when there is something to write
 
     # -- set-up (fixtures) ---------------------------------------------------------------
 
@@ -75,7 +82,7 @@ class CodesBackend:
         self._keys[key.secret_sha256] = key
 
     def add_campaign(self, campaign: Campaign) -> None:
-        self._campaigns[(campaign.partner.id, campaign.environment, campaign.slug)] = campaign
+        self._campaigns[_campaign_key(campaign)] = campaign
 
     def add_batch(self, campaign: Campaign, known_codes: list[str], **fields: object) -> GeneratedBatch:
         """Store a batch of `batch_size` fresh codes, `known_codes` among them."""
@@ -202,6 +209,7 @@ class CodesBackend:
                 raise BadRequest(CAMPAIGN_NOT_ACTIVE)
             self._redeemed.add(digest)
             batch.redeemed_count += 1
+            self.revision += 1
         return Redemption(code.strip().upper(), user_id, batch.points_value, batch, now)
 
     def revoke_code(self, code: str) -> bool:
@@ -216,7 +224,19 @@ class CodesBackend:
                 batch.revoked_count += 1
                 if digest in self._redeemed:
                     batch.redeemed_count -= 1
+                self.revision += 1
             return True
+
+    def revoke_batch(self, batch_id: str) -> bool:
+        """Revoke every code of a batch (the dashboard's job too); False if unknown."""
+        with self._lock:
+            for campaign in self._campaigns.values():
+                for batch in campaign.batches:
+                    if batch.id == batch_id:
+                        batch.revoked = True
+                        self.revision += 1
+                        return True
+        return False
 
     @property
     def code_count(self) -> int:
@@ -225,7 +245,70 @@ class CodesBackend:
     def has_code(self, code: str) -> bool:
         return self._digester.digest(code) in self._codes
 
+    # -- saved state ---------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """What changed at run time, codes as digests only: for a state file."""
+        with self._lock:
+            batches = [batch for campaign in self._campaigns.values() for batch in campaign.batches]
+            records = [_own_fields(batch) for batch in batches]
+            owners = dict(self._codes)
+            redeemed, revoked = frozenset(self._redeemed), frozenset(self._revoked)
+            sequence, offset = self._sequence, self.clock.offset
+        # Grouping the digests by batch happens outside the lock, so generate does not wait on it.
+        digests: dict[int, list[int]] = {id(batch): [] for batch in batches}
+        for digest, batch in owners.items():
+            digests[id(batch)].append(digest)
+        saved = [
+            SavedBatch(_campaign_key(batch.campaign), record, digests[id(batch)])
+            for batch, record in zip(batches, records, strict=True)
+        ]
+        return Snapshot(self._digester.key, sequence, saved, redeemed, revoked, offset)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Carry on from a snapshot of a backend on the same fixtures; ValueError if it does not fit."""
+        with self._lock:
+            from_fixtures = {batch.id: batch for c in self._campaigns.values() for batch in c.batches}
+            batches: dict[str, Batch] = {}
+            codes: dict[int, Batch] = {}
+            for saved in snapshot.batches:
+                batch = self._restored_batch(saved, from_fixtures.pop(saved.fields.get("id"), None))
+                if batches.setdefault(batch.id, batch) is not batch:
+                    raise ValueError(f"batch {batch.id} appears twice")
+                if len(saved.digests) != batch.batch_size:
+                    raise ValueError(f"batch {batch.id}: {len(saved.digests)} codes for {batch.batch_size}")
+                codes.update(dict.fromkeys(saved.digests, batch))
+            if len(codes) != sum(batch.batch_size for batch in batches.values()):
+                raise ValueError("a code appears twice")
+            if from_fixtures:
+                raise ValueError(f"the fixtures' batch {next(iter(from_fixtures))} is missing from it")
+            if not (snapshot.redeemed | snapshot.revoked) <= codes.keys():
+                raise ValueError("it marks as redeemed or revoked codes that no batch has")
+            for campaign in self._campaigns.values():
+                campaign.batches.clear()
+            for batch in sorted(batches.values(), key=lambda stored: stored.order_key):
+                batch.campaign.batches.append(batch)
+            self._codes = codes
+            self._redeemed, self._revoked = set(snapshot.redeemed), set(snapshot.revoked)
+            self._sequence = max([snapshot.sequence, *(batch.sequence for batch in batches.values())])
+            self._digester = CodeDigester(snapshot.digest_key)
+            self.clock.advance(snapshot.clock_offset - self.clock.offset)
+            self.revision += 1
+
     # -- internals -----------------------------------------------------------------------
+
+    def _restored_batch(self, saved: SavedBatch, from_fixtures: Batch | None) -> Batch:
+        partner_id, environment, slug = saved.campaign
+        campaign = self._campaigns.get(saved.campaign)
+        if campaign is None:
+            raise ValueError(f"the fixtures have no {environment.value} campaign {slug!r} of {partner_id}")
+        batch = Batch(campaign=campaign, **saved.fields)
+        if from_fixtures is not None and (
+            from_fixtures.campaign is not campaign
+            or any(getattr(from_fixtures, name) != getattr(batch, name) for name in _FIXED_FIELDS)
+        ):
+            raise ValueError(f"batch {batch.id} is not the one the fixtures define")
+        return batch
 
     def _find(self, principal: Principal, code: str) -> tuple[int, Batch] | None:
         """The code's digest and batch, if it belongs to the principal's partner and environment."""
@@ -257,16 +340,25 @@ class CodesBackend:
 
     def _store_codes(self, batch: Batch, known: list[str]) -> list[str]:
         """Draw codes unique across the whole mock and keep only their digests."""
-        codes = [code.strip().upper() for code in known]
-        digests = {self._digester.digest(code) for code in codes}
-        if len(digests) != len(codes) or not digests.isdisjoint(self._codes):
+        stored = self._codes
+        normalised = [code.strip().upper() for code in known]
+        codes = dict(zip(self._digester.digests(normalised), normalised, strict=True))
+        if len(codes) != len(known) or codes.keys() & stored.keys():
             raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
-        slug = batch.campaign.slug
         while len(codes) < batch.batch_size:
-            for code in self._drawer.draw(slug, batch.batch_size - len(codes)):
-                digest = self._digester.digest(code)
-                if digest not in self._codes and digest not in digests:
-                    digests.add(digest)
-                    codes.append(code)
-        self._codes.update(dict.fromkeys(digests, batch))
-        return codes
+            drawn = self._drawer.draw(batch.campaign.slug, batch.batch_size - len(codes))
+            fresh = dict(zip(self._digester.digests(drawn), drawn, strict=True))
+            # Set operations on the keys keep the (rare) clash checks out of a Python loop.
+            for clash in fresh.keys() & stored.keys() | fresh.keys() & codes.keys():
+                del fresh[clash]
+            codes.update(fresh)
+        stored.update(dict.fromkeys(codes, batch))
+        return list(codes.values())
+
+
+def _own_fields(batch: Batch) -> dict[str, Any]:
+    return {f.name: getattr(batch, f.name) for f in dataclasses.fields(Batch) if f.name != "campaign"}
+
+
+def _campaign_key(campaign: Campaign) -> tuple[str, Environment, str]:
+    return (campaign.partner.id, campaign.environment, campaign.slug)

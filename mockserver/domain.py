@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
 class Environment(enum.Enum):
@@ -46,10 +48,29 @@ class Clock:
     def __init__(self, frozen_at: datetime | None = None) -> None:
         self._frozen_at = frozen_at
         self._offset = timedelta(0)
+        self._lock = threading.Lock()
+
+    @property
+    def frozen_at(self) -> datetime | None:
+        return self._frozen_at
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
 
     def now(self) -> datetime:
         base = self._frozen_at or datetime.now(UTC)
         return (base + self._offset).replace(microsecond=0)
+
+    def set(self, instant: datetime) -> None:
+        """Make now `instant`; a running clock goes on from there, a frozen one stays."""
+        with self._lock:
+            self._offset = instant - (self._frozen_at or datetime.now(UTC))
+
+    def advance(self, by: timedelta) -> None:
+        """Move now by `by` (backwards if negative)."""
+        with self._lock:
+            self._offset += by
 
 
 @dataclass(frozen=True)
@@ -162,6 +183,27 @@ class Redemption:
     points_awarded: int
     batch: Batch
     redeemed_at: datetime
+
+
+@dataclass(frozen=True)
+class SavedBatch:
+    """A batch as a state file keeps it: its campaign by identity, its codes by digest only."""
+
+    campaign: tuple[str, Environment, str]  # partner id, environment, slug
+    fields: dict[str, Any]  # the Batch's own fields, all but `campaign`
+    digests: list[int]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What changes at run time: enough for a backend on the same fixtures to carry on."""
+
+    digest_key: bytes
+    sequence: int
+    batches: list[SavedBatch]
+    redeemed: frozenset[int]
+    revoked: frozenset[int]
+    clock_offset: timedelta
 
 
 def secret_digest(secret: str) -> bytes:

@@ -12,6 +12,8 @@ ApiError
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 INVALID_BODY = "Invalid request body"
 CAMPAIGN_NOT_FOUND = "Campaign not found"
 CODE_NOT_FOUND = "Code not found"
@@ -61,3 +63,22 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status = 415
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+
+
+class InjectedError(ApiError):
+    """The error status a request asked for with `Prefer: code=NNN`, with its reason phrase."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(reason_phrase(status))
+        self.status = status
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Client error" if status < 500 else "Server error"

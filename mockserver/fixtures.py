@@ -68,27 +68,26 @@ def _read(file: Path, spec: Spec) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as error:
         raise FixtureError(f"{file}: not readable as YAML: {error}") from None
     _check(file, SchemaValidator(load_yaml(_SCHEMA_PATH), format_checker=format_checker), document)
-    batch_validator = spec.validator("Batch")
+    batch_validator, code_validator = spec.validator("Batch"), spec.validator("Code")
     for p, partner in enumerate(document["partners"]):
         for c, campaign in enumerate(partner.get("campaigns", ())):
+            prefix = spec.code_format.prefix(campaign["slug"]) + "-"
             for b, batch in enumerate(campaign.get("batches", ())):
                 where = f"partners[{p}].campaigns[{c}].batches[{b}]"
                 _check(file, batch_validator, _batch_record(campaign, b, batch), where)
-                _check_codes(file, where, spec, campaign["slug"], batch)
+                _check_codes(file, where, code_validator, prefix, batch)
     return document
 
 
 def _check(file: Path, validator: Any, instance: Any, where: str = "") -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
-        place = ".".join([where] * bool(where) + [str(part) for part in error.absolute_path])
-        raise FixtureError(f"{file}: {place or 'top level'}: {error.message}")
+        place = where + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path)
+        raise FixtureError(f"{file}: {place.lstrip('.') or 'top level'}: {error.message}")
 
 
-def _check_codes(file: Path, where: str, spec: Spec, slug: str, batch: dict[str, Any]) -> None:
+def _check_codes(file: Path, where: str, code_validator: Any, prefix: str, batch: dict[str, Any]) -> None:
     codes = batch.get("codes", [])
-    code_validator = spec.validator("Code")
-    prefix = spec.code_format.prefix(slug) + "-"
     for i, code in enumerate(codes):
         _check(file, code_validator, code, f"{where}.codes[{i}]")
         if not code.startswith(prefix):

@@ -28,6 +28,8 @@ def assert_envelope(response: Any, status: int) -> None:
         ("GET", "/v1/campaigns/codes"),
         ("POST", "/v1/campaigns/codes/unknown"),
         ("GET", "/v1/campaigns/codes/batches/extra"),
+        ("GET", "/v1/campaigns/codes/batches/"),  # a trailing slash is not redirected
+        ("POST", "/v1/campaigns/codes/generate/"),
         ("POST", "/v2/campaigns/codes/generate"),
         ("GET", "/V1/CAMPAIGNS/CODES/BATCHES"),
     ],

@@ -1,0 +1,138 @@
+"""The mock's own API under `/__mock/` (D10): health, reset, the request journal, the clock, revoking.
+
+Not GamifyHost's API, so not in openapi.yaml; docs/admin-api.md describes it. Every endpoint
+parses, calls the backend (or the journal) and renders the D1 envelope; bad input is a 400
+that says what to send.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.datastructures import State
+from starlette.endpoints import HTTPEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .domain import Clock
+from .errors import CODE_NOT_FOUND, BadRequest, NotFound
+from .timestamps import format_timestamp, parse_timestamp
+from .wire import read_json, success
+
+PREFIX = "/__mock"
+BATCH_NOT_FOUND = "Batch not found"
+CLOCK_USAGE = 'Send {"now": "<RFC 3339 date-time>"} or {"advanceSeconds": <number>}'
+REVOKE_USAGE = 'Send {"code": "<code>"} or {"batchId": "<batch id>"}'
+# Far enough from datetime's limits that a running clock never overflows.
+CLOCK_LIMITS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
+
+
+def reset(state: State) -> None:
+    """Back to the loaded fixtures: a fresh backend, failure draws started over, an empty journal."""
+    state.backend = state.new_backend()
+    state.faults.reseed()
+    state.journal.clear()
+
+
+async def read_object(request: Request, usage: str) -> dict[str, Any]:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise BadRequest(usage)
+    return body
+
+
+def render_clock(clock: Clock) -> dict[str, Any]:
+    return {
+        "now": format_timestamp(clock.now()),
+        "frozen": clock.frozen_at is not None,
+        "offsetSeconds": clock.offset.total_seconds(),
+    }
+
+
+def checked_instant(instant: datetime) -> datetime:
+    low, high = CLOCK_LIMITS
+    if not low <= instant < high:
+        raise BadRequest(
+            f"The clock must stay from {format_timestamp(low)} to before {format_timestamp(high)}"
+        )
+    return instant
+
+
+async def health(request: Request) -> Response:
+    backend = request.app.state.backend
+    now = format_timestamp(backend.clock.now())
+    return success({"healthy": True, "now": now, "codes": backend.code_count})
+
+
+async def reset_state(request: Request) -> Response:
+    reset(request.app.state)
+    return success({"reset": True})
+
+
+class RequestJournal(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        return success({"requests": [entry.render() for entry in request.app.state.journal.entries()]})
+
+    async def delete(self, request: Request) -> Response:
+        request.app.state.journal.clear()
+        return success({"requests": []})
+
+
+class MockClock(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        return success(render_clock(request.app.state.backend.clock))
+
+    async def post(self, request: Request) -> Response:
+        """`{"now": instant}` sets the clock, `{"advanceSeconds": n}` moves it (back if negative)."""
+        clock: Clock = request.app.state.backend.clock
+        body = await read_object(request, CLOCK_USAGE)
+        if body.keys() == {"now"}:
+            try:
+                instant = parse_timestamp(body["now"])
+            except ValueError:
+                raise BadRequest(CLOCK_USAGE) from None
+            clock.set(checked_instant(instant))
+        elif body.keys() == {"advanceSeconds"} and _is_number(body["advanceSeconds"]):
+            by = timedelta(seconds=body["advanceSeconds"])
+            checked_instant(clock.now() + by)
+            clock.advance(by)
+        else:
+            raise BadRequest(CLOCK_USAGE)
+        return success(render_clock(clock))
+
+
+async def revoke(request: Request) -> Response:
+    """`{"code": ...}` revokes one code, `{"batchId": ...}` every code of a batch."""
+    body = await read_object(request, REVOKE_USAGE)
+    backend = request.app.state.backend
+    if body.keys() == {"code"} and isinstance(body["code"], str):
+        if not backend.revoke_code(body["code"]):
+            raise NotFound(CODE_NOT_FOUND)
+        return success({"revoked": "code"})
+    if body.keys() == {"batchId"} and isinstance(body["batchId"], str):
+        if not backend.revoke_batch(body["batchId"]):
+            raise NotFound(BATCH_NOT_FOUND)
+        return success({"revoked": "batch", "batchId": body["batchId"]})
+    raise BadRequest(REVOKE_USAGE)
+
+
+def _is_number(value: object) -> bool:
+    # Bounded before timedelta sees it: a century either way is plenty, and never overflows.
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= 100 * 366 * 86400
+    )
+
+
+ADMIN_ROUTES = [
+    Route(f"{PREFIX}/health", health, methods=["GET"], name="mock_health"),
+    Route(f"{PREFIX}/reset", reset_state, methods=["POST"], name="mock_reset"),
+    Route(f"{PREFIX}/requests", RequestJournal, name="mock_requests"),
+    Route(f"{PREFIX}/clock", MockClock, name="mock_clock"),
+    Route(f"{PREFIX}/revoke", revoke, methods=["POST"], name="mock_revoke"),
+]

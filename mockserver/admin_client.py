@@ -1,0 +1,81 @@
+"""A client of a running mock's admin API (`/__mock/`), on the standard library alone."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+from .timestamps import format_timestamp, parse_timestamp
+
+# Straight to the mock: a proxy from the environment must not see loopback admin calls.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class AdminError(Exception):
+    """The admin API answered with an error envelope (or with something else than JSON)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status} {message}")
+        self.status = status
+        self.message = message
+
+
+class AdminClient:
+    """Drives a mock through its admin API: reset it, read its journal, move its clock, revoke codes."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def reset(self) -> None:
+        """Back to the fixtures: batches, codes, clock and journal as at start-up."""
+        self._call("POST", "/reset")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of the last requests to GamifyHost routes, oldest first."""
+        return self._call("GET", "/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def clock(self) -> datetime:
+        return parse_timestamp(self._call("GET", "/clock")["now"])
+
+    def set_clock(self, instant: datetime | str) -> datetime:
+        """Set the mock's now (a naive datetime is taken as UTC); returns the new now."""
+        if isinstance(instant, datetime):
+            instant = format_timestamp(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
+        return parse_timestamp(self._call("POST", "/clock", {"now": instant})["now"])
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the mock's now by `seconds` (back if negative); returns the new now."""
+        return parse_timestamp(self._call("POST", "/clock", {"advanceSeconds": seconds})["now"])
+
+    def revoke_code(self, code: str) -> None:
+        self._call("POST", "/revoke", {"code": code})
+
+    def revoke_batch(self, batch_id: str) -> None:
+        self._call("POST", "/revoke", {"batchId": batch_id})
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {} if data is None else {"Content-Type": "application/json"}
+        request = urllib.request.Request(f"{self.base_url}/__mock{path}", data, headers, method=method)
+        try:
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                return json.loads(response.read())["data"]
+        except urllib.error.HTTPError as error:
+            raise AdminError(error.code, _message(error.read())) from None
+
+
+def _message(content: bytes) -> str:
+    try:
+        return str(json.loads(content)["message"])
+    except (ValueError, KeyError, TypeError):
+        return content.decode("utf-8", "replace")[:200]

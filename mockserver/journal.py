@@ -1,0 +1,111 @@
+"""The request journal: the last requests to the GamifyHost routes, for `GET /__mock/requests`.
+
+Bodies are not kept (verify and redeem carry codes, which the mock only ever holds as digests),
+and the `X-API-Secret` is masked before it is stored.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .timestamps import format_timestamp
+
+JOURNAL_SIZE = 1000
+# The mock's own surface is not journalled: the journal shows what the code under test sent.
+OWN_PATHS = ("/__mock/", "/docs", "/openapi.yaml")
+_SECRET_PREFIXES = frozenset({"sk_test_", "sk_live_", "pk_test_", "pk_live_"})
+
+
+def mask_secret(secret: str) -> str:
+    """`sk_test_****cret`: the environment prefix and, of a long enough secret, its last 4 characters."""
+    prefix = secret[:8] if secret[:8] in _SECRET_PREFIXES else ""
+    rest = secret[len(prefix) :]
+    return prefix + "****" + (rest[-4:] if len(rest) >= 12 else "")
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to build
+class JournalEntry:
+    id: int
+    time: datetime
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    api_secret: str | None  # masked
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "time": format_timestamp(self.time),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "durationMs": round(self.duration_ms, 1),
+            "apiSecret": self.api_secret,
+        }
+
+
+class Journal:
+    """The last `size` requests, oldest first; recording one costs O(1)."""
+
+    def __init__(self, now: Callable[[], datetime], size: int = JOURNAL_SIZE) -> None:
+        self._now = now
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+
+    def record(self, scope: Scope, status: int, duration_ms: float) -> None:
+        secret = next((value for name, value in scope["headers"] if name == b"x-api-secret"), None)
+        self._entries.append(
+            JournalEntry(
+                id=next(self._ids),
+                time=self._now(),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"].decode("latin-1"),
+                status=status,
+                duration_ms=duration_ms,
+                api_secret=None if secret is None else mask_secret(secret.decode("latin-1")),
+            )
+        )
+
+    def entries(self) -> list[JournalEntry]:
+        return list(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class JournalMiddleware:
+    """Records the status and duration of every HTTP request outside the mock's own surface."""
+
+    def __init__(self, app: ASGIApp, journal: Journal) -> None:
+        self.app = app
+        self.journal = journal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(OWN_PATHS):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before it answers
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            self.journal.record(scope, status, (time.perf_counter() - started) * 1000)
