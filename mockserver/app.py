@@ -46,7 +46,7 @@ def endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
         await state.faults.apply(request.headers)
         principal = state.backend.authenticate(request.headers.get("x-api-secret"))
         body = operation.body.validate(await read_json(request)) if operation.body else {}
-        query = operation.read_query(request.query_params.multi_items())
+        query = operation.read_query(request.scope["query_string"])
         path = operation.read_path(request.path_params)
         data = handle(Call(state.backend, principal, body, query, path, state.fixtures.public_base_url))
         return JSONResponse({"status": "success", "data": data})

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -36,6 +38,7 @@ _type_checker = Draft202012Validator.TYPE_CHECKER.redefine(
 )
 SchemaValidator = jsonschema.validators.extend(Draft202012Validator, type_checker=_type_checker)
 
+KNOWN_QUERIES = 4096  # the bound of each operation's memo of valid query strings
 _INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 
 
@@ -74,6 +77,20 @@ def error_message(schema: Mapping[str, Any], keyword: str, fallback: str = INVAL
     return messages.get(keyword, messages.get("default", fallback))
 
 
+def fast_validator(schema: Mapping[str, Any]) -> Any:
+    """The same schema compiled by jsonschema-rs: ~15x faster, used to pass valid input quickly."""
+    formats = {"date-time": _is_date_time, "uuid": lambda value: bool(_UUID.fullmatch(value))}
+    return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
+
+
+def _is_date_time(value: str) -> bool:
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        return False
+    return True
+
+
 class BodyValidator:
     """Checks a decoded JSON body against a request schema, property by property."""
 
@@ -81,13 +98,19 @@ class BodyValidator:
         self.schema = schema
         self.required = set(schema.get("required", ()))
         self.fallback = error_message(schema, "default")
+        properties = schema.get("properties", {})
         self.properties = {
             name: (subschema, SchemaValidator(subschema, format_checker=format_checker))
-            for name, subschema in schema.get("properties", {}).items()
+            for name, subschema in properties.items()
         }
-        self.whole = SchemaValidator(schema, format_checker=format_checker)
+        self.fast = fast_validator(schema)
+        # JSON Schema counts 2.0 as an integer and jsonschema-rs cannot be told otherwise.
+        self.integers = tuple(name for name, sub in properties.items() if sub.get("type") == "integer")
 
     def validate(self, body: Any) -> Mapping[str, Any]:
+        """The body if valid; else a 400 with the message of the first failing property."""
+        if self.fast.is_valid(body) and not any(type(body.get(name)) is float for name in self.integers):
+            return body
         if not isinstance(body, dict):
             raise BadRequest(error_message(self.schema, "type"))
         for name, (subschema, validator) in self.properties.items():
@@ -98,22 +121,17 @@ class BodyValidator:
             error = next(validator.iter_errors(body[name]), None)
             if error is not None:
                 raise BadRequest(error_message(subschema, str(error.validator), self.fallback))
-        if next(self.whole.iter_errors(body), None) is not None:
-            raise BadRequest(self.fallback)
-        return body
+        raise BadRequest(self.fallback)
 
 
-@dataclass(frozen=True)
 class Parameter:
     """A query or path parameter: text in, the typed value its schema describes out."""
 
-    name: str
-    required: bool
-    schema: Mapping[str, Any]
-
-    @cached_property
-    def validator(self) -> Draft202012Validator:
-        return SchemaValidator(self.schema, format_checker=format_checker)
+    def __init__(self, name: str, required: bool, schema: Mapping[str, Any]) -> None:
+        self.name = name
+        self.required = required
+        self.schema = schema
+        self.validator = SchemaValidator(schema, format_checker=format_checker)
 
     def read(self, values: list[str]) -> Any:
         """The parameter's typed value, its default when absent, or a 400."""
@@ -123,11 +141,12 @@ class Parameter:
             return self.schema.get("default")
         if len(values) > 1:
             raise BadRequest(error_message(self.schema, "type"))
-        value: Any = values[0]
+        text = values[0]
+        value: Any = text
         if self.schema.get("type") == "integer":
-            if not _INTEGER_TEXT.fullmatch(value):
+            if not _INTEGER_TEXT.fullmatch(text):
                 raise BadRequest(error_message(self.schema, "type"))
-            value = int(value)
+            value = int(text)
         error = next(self.validator.iter_errors(value), None)
         if error is not None:
             raise BadRequest(error_message(self.schema, str(error.validator)))
@@ -142,12 +161,21 @@ class Operation:
     body: BodyValidator | None
     query: tuple[Parameter, ...]
     path_parameters: tuple[Parameter, ...]
+    # Clients repeat the same few query strings: each valid one is parsed and checked once.
+    _known_queries: dict[bytes, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
 
-    def read_query(self, multi_items: list[tuple[str, str]]) -> dict[str, Any]:
+    def read_query(self, query_string: bytes) -> dict[str, Any]:
+        """The typed query parameters, or a 400; valid query strings are remembered (bounded)."""
+        known = self._known_queries.get(query_string)
+        if known is not None:
+            return known
         values: dict[str, list[str]] = {}
-        for key, value in multi_items:
+        for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
             values.setdefault(key, []).append(value)
-        return {param.name: param.read(values.get(param.name, [])) for param in self.query}
+        query = {param.name: param.read(values.get(param.name, [])) for param in self.query}
+        if len(self._known_queries) < KNOWN_QUERIES:
+            self._known_queries[query_string] = query
+        return query
 
     def read_path(self, path_params: Mapping[str, str]) -> dict[str, Any]:
         return {param.name: param.read([path_params[param.name]]) for param in self.path_parameters}
