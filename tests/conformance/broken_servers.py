@@ -1,0 +1,195 @@
+"""Deliberately broken servers: the real mock with one documented rule broken, or a stand-in.
+
+Each double breaks one rule, so a conformance run against it must fail and name the check
+that guards that rule.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from asgi_rewrite import Answer, ASGIApp, Asked, Rewrite
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from conformance.contract import Contract
+from mockserver import create_app
+from mockserver.spec import Spec
+
+GENERATE = ("POST", "/v1/campaigns/codes/generate")
+BATCHES = ("GET", "/v1/campaigns/codes/batches")
+ACME_SECRET = "sk_test_acme_mock_secret"
+
+Change = Callable[[Asked, dict], None]
+
+
+def on_answers(changes: dict[tuple[str, str], Change]) -> ASGIApp:
+    """The mock, with each change applied in place to the `data` of its operation's 2xx answers."""
+
+    def rewrite(asked: Asked, answer: Answer) -> Answer:
+        change = changes.get((asked.method, asked.path))
+        if change is None or not 200 <= answer.status < 300 or not isinstance(answer.payload, dict):
+            return answer
+        payload = copy.deepcopy(answer.payload)
+        change(asked, payload["data"])
+        return replace(answer, payload=payload)
+
+    return Rewrite(create_app(), on_answer=rewrite)
+
+
+# -- one broken rule each ---------------------------------------------------------------------
+
+
+def fewer_codes() -> ASGIApp:
+    """Hands out one code less than asked (count and batchSize still claim the full batch)."""
+    return on_answers({GENERATE: lambda _asked, data: data["codes"].pop()})
+
+
+def repeated_code() -> ASGIApp:
+    """Hands out the first code twice in a batch of two or more."""
+
+    def repeat(_asked: Asked, data: dict) -> None:
+        if len(data["codes"]) > 1:
+            data["codes"][-1] = data["codes"][0]
+
+    return on_answers({GENERATE: repeat})
+
+
+def lists_no_batches() -> ASGIApp:
+    """Lists nothing, ever (and says so consistently: total 0)."""
+
+    def empty(_asked: Asked, data: dict) -> None:
+        data["batches"], data["total"] = [], 0
+
+    return on_answers({BATCHES: empty})
+
+
+def accepts_batch_size_10001() -> ASGIApp:
+    """The mock with batchSize allowed up to 20000: 10001 mints a batch instead of a 400."""
+    document = copy.deepcopy(Contract.load().document)
+    document["components"]["schemas"]["GenerateCodesRequest"]["properties"]["batchSize"]["maximum"] = 20000
+    return create_app(spec=Spec(document))
+
+
+def ignores_secret() -> ASGIApp:
+    """Serves every request as Acme's, whatever secret it carries, or none."""
+
+    def authenticate(asked: Asked) -> Asked:
+        return replace(asked, headers={**asked.headers, "x-api-secret": ACME_SECRET})
+
+    return Rewrite(create_app(), on_request=authenticate)
+
+
+def code_with_letter_o() -> ASGIApp:
+    """Codes whose random part starts with the confusing letter O."""
+
+    def confuse(_asked: Asked, data: dict) -> None:
+        data["codes"] = [f"{code[:-8]}O{code[-7:]}" for code in data["codes"]]
+
+    return on_answers({GENERATE: confuse})
+
+
+def wrong_prefix() -> ASGIApp:
+    """Codes prefixed CODE- whatever the campaign."""
+
+    def recode(_asked: Asked, data: dict) -> None:
+        data["codes"] = [f"CODE-{code[-8:]}" for code in data["codes"]]
+
+    return on_answers({GENERATE: recode})
+
+
+def oldest_first() -> ASGIApp:
+    """Lists each page oldest first."""
+    return on_answers({BATCHES: lambda _asked, data: data["batches"].reverse()})
+
+
+def crashes_on_malformed_json() -> ASGIApp:
+    """Answers a generate body that is not JSON with a 500, as an unguarded parser would."""
+
+    def parse(asked: Asked) -> Asked | Answer:
+        if (asked.method, asked.path) == GENERATE and asked.body and asked.json() is None:
+            return Answer(500, {"status": "error", "code": 500, "message": "Internal server error"})
+        return asked
+
+    return Rewrite(create_app(), on_request=parse)
+
+
+def listing_leaks_codes() -> ASGIApp:
+    """Lists each batch with the codes it handed out."""
+    handed_out: dict[str, list[str]] = {}
+
+    def remember(_asked: Asked, data: dict) -> None:
+        handed_out[data["batch"]["id"]] = list(data["codes"])
+
+    def leak(_asked: Asked, data: dict) -> None:
+        for batch in data["batches"]:
+            batch["codes"] = handed_out.get(batch["id"], [])
+
+    return on_answers({GENERATE: remember, BATCHES: leak})
+
+
+def refuses_batch_size_1() -> ASGIApp:
+    """Off by one at the lower bound: batchSize 1 gets the range error."""
+
+    def check_range(asked: Asked) -> Asked | Answer:
+        body = asked.json()
+        if (asked.method, asked.path) == GENERATE and isinstance(body, dict) and body.get("batchSize") == 1:
+            return Answer(
+                400, {"status": "error", "code": 400, "message": "batchSize must be between 1 and 10000"}
+            )
+        return asked
+
+    return Rewrite(create_app(), on_request=check_range)
+
+
+def crashes_on_text_page() -> ASGIApp:
+    """Answers a listing whose page is not a number with a 500."""
+
+    def parse(asked: Asked) -> Asked | Answer:
+        if (asked.method, asked.path) == BATCHES and not asked.query.get("page", "1").lstrip("-").isdigit():
+            return Answer(500, {"status": "error", "code": 500, "message": "invalid literal for int()"})
+        return asked
+
+    return Rewrite(create_app(), on_request=parse)
+
+
+def echoes_secret() -> ASGIApp:
+    """Refuses a request without a secret with a 400 that quotes a valid secret."""
+
+    def leak(asked: Asked) -> Asked | Answer:
+        if "x-api-secret" not in asked.headers:
+            return Answer(400, {"status": "error", "code": 400, "message": f"Send a key like {ACME_SECRET}"})
+        return asked
+
+    return Rewrite(create_app(), on_request=leak)
+
+
+def wrong_total() -> ASGIApp:
+    """Counts one batch too many in total."""
+    return on_answers({BATCHES: lambda _asked, data: data.update(total=data["total"] + 1)})
+
+
+# -- a stand-in that knows only the spec ------------------------------------------------------
+
+
+def spec_examples() -> Starlette:
+    """Answers every operation with its documented example, 200, whatever it is asked."""
+    contract = Contract.load()
+    routes = []
+    for path, item in contract.document["paths"].items():
+        for method, definition in item.items():
+            examples = definition["responses"]["200"]["content"]["application/json"]["examples"]
+            example = next(iter(examples.values()))["value"]
+            routes.append(Route(path, _answering(example), methods=[method.upper()]))
+    return Starlette(routes=routes)
+
+
+def _answering(example: dict) -> Callable[[Request], Awaitable[Response]]:
+    async def answer(_request: Request) -> Response:
+        return JSONResponse(example)
+
+    return answer

@@ -1,0 +1,127 @@
+"""Each named response check passes a conforming answer and catches its planted bug."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import requests
+
+from conformance.checks import RESPONSE_CHECKS, Violation, checks_for
+from conformance.exchange import Exchange, decode_json
+from conformance.ledger import Ledger
+from conformance.operations import BATCHES, GENERATE, Operation
+
+BATCH = {
+    "id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
+    "campaignId": "c1d2e3f4-a5b6-7890-1234-567890abcdef",
+    "batchSize": 3,
+    "pointsValue": 500,
+    "label": "In-store promo cards",
+    "expiresAt": "2030-12-31T23:59:59Z",
+    "createdAt": "2025-07-15T10:00:00Z",
+}
+ASKED = {
+    "slug": "summer-promo",
+    "batchSize": 3,
+    "pointsValue": 500,
+    "label": BATCH["label"],
+    "expiresAt": "2030-12-31T23:59:59.250Z",
+}
+GENERATED = {
+    "batch": BATCH,
+    "codes": ["SUMM-AX7K9M2P", "SUMM-BF3D8N4Q", "SUMM-CG5H2R6T"],
+    "count": 3,
+    "gameUrl": "https://app.gamifyhost.com/campaign/summer-promo",
+}
+OLDER = {**BATCH, "id": "b2c3d4e5-f6a7-8901-bcde-f12345678901", "createdAt": "2025-07-10T14:30:00Z"}
+LISTED = {"batches": [BATCH, OLDER], "total": 2, "page": 1, "limit": 20}
+
+
+def exchange(
+    operation: Operation, data: Any, *, body: Any = None, query: str = "", status: int = 200
+) -> Exchange:
+    url = f"http://testserver{operation.path}{query}"
+    request = requests.Request(operation.method, url, json=body).prepare()
+    payload = {"status": "success", "data": data} if status < 400 else data
+    return Exchange(operation, request, status, str(payload), decode_json(request.body), payload)
+
+
+def generated(change=lambda data: None, **asked: Any) -> Exchange:
+    data = copy.deepcopy(GENERATED)
+    change(data)
+    return exchange(GENERATE, data, body={**ASKED, **asked})
+
+
+def listed(change=lambda data: None, query: str = "?slug=summer-promo") -> Exchange:
+    data = copy.deepcopy(LISTED)
+    change(data)
+    return exchange(BATCHES, data, query=query)
+
+
+# check -> an answer that breaks exactly its rule
+PLANTED = {
+    "codes_count_matches_request": lambda: generated(lambda d: d["codes"].pop()),
+    "codes_unique_in_batch": lambda: generated(lambda d: d["codes"].__setitem__(2, d["codes"][0])),
+    "codes_unique_across_batches": lambda: generated(lambda d: d["codes"].__setitem__(0, "SUMM-ZZZZ2222")),
+    "code_prefix": lambda: generated(lambda d: d["codes"].__setitem__(1, "SUMR-BF3D8N4Q")),
+    "code_random_part": lambda: generated(lambda d: d["codes"].__setitem__(1, "SUMM-BF3D8N4L")),
+    "batch_echoes_request": lambda: generated(lambda d: d["batch"].update(expiresAt="2030-12-31T22:59:59Z")),
+    "batch_id_is_uuid": lambda: generated(lambda d: d["batch"].update(id="batch-1")),
+    "created_at_is_rfc3339": lambda: generated(lambda d: d["batch"].update(createdAt="2025-07-15 10:00")),
+    "game_url_names_campaign": lambda: generated(lambda d: d.update(gameUrl="https://app.gamifyhost.com/")),
+    "listing_has_no_codes": lambda: listed(lambda d: d["batches"][0].update(codes=["SUMM-AX7K9M2P"])),
+    "listing_echoes_pagination": lambda: listed(query="?slug=summer-promo&page=2"),
+    "listing_within_limit": lambda: listed(lambda d: d.update(limit=1, total=2)),
+    "listing_total_consistent": lambda: listed(lambda d: d.update(total=3)),
+    "listing_newest_first": lambda: listed(lambda d: d["batches"].reverse()),
+    "error_envelope": lambda: exchange(BATCHES, {"status": "error", "code": 400, "message": ""}, status=404),
+}
+
+
+def ledger_with_earlier_batch() -> Ledger:
+    ledger = Ledger()
+    ledger.batch_of_code["SUMM-ZZZZ2222"] = "an-earlier-batch"
+    return ledger
+
+
+def violations(answer: Exchange, ledger: Ledger) -> set[str]:
+    found = set()
+    for check in checks_for(answer.operation.name):
+        if check.applies_to(answer):
+            try:
+                check.function(answer, ledger)
+            except Violation:
+                found.add(check.name)
+    return found
+
+
+def test_every_check_has_a_planted_bug() -> None:
+    assert {check.name for check in RESPONSE_CHECKS} == set(PLANTED)
+
+
+@pytest.mark.parametrize("answer", [generated(), listed()], ids=["generate", "batches"])
+def test_conforming_answers_pass_every_check(answer: Exchange) -> None:
+    assert violations(answer, Ledger()) == set()
+
+
+@pytest.mark.parametrize(("check", "planted"), PLANTED.items(), ids=PLANTED.keys())
+def test_check_catches_its_planted_bug(check: str, planted) -> None:
+    found = violations(planted(), ledger_with_earlier_batch())
+    assert check in found
+
+
+def test_messages_say_what_was_expected_and_received() -> None:
+    with pytest.raises(Violation, match=r"Expected 3 codes .*; received codes 2"):
+        next(c for c in RESPONSE_CHECKS if c.name == "codes_count_matches_request").function(
+            PLANTED["codes_count_matches_request"](), Ledger()
+        )
+
+
+def test_prefix_rule_leaves_decided_slugs_alone() -> None:
+    answer = exchange(
+        GENERATE, {**GENERATED, "codes": ["AB-C-AX7K9M2P"]}, body={**ASKED, "slug": "ab-c-promo"}
+    )
+    check = next(c for c in RESPONSE_CHECKS if c.name == "code_prefix")
+    check.function(answer, Ledger())  # D5 decides hyphens in the prefix; nothing documented to check
