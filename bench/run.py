@@ -76,9 +76,8 @@ def server(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[byt
             if time.perf_counter() - started > 120:
                 raise CouldNotMeasure(f"{command} did not answer within 120 s")
             try:
-                status, _ = request(port, "GET", LIST_PATH)
-                if status == 200:
-                    break
+                request(port, "GET", LIST_PATH)  # any answer: the default fixtures say 401
+                break
             except OSError:
                 time.sleep(0.005)
         yield process, time.perf_counter() - started
