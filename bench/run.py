@@ -67,34 +67,51 @@ def write_fixtures(directory: Path) -> Path:
 @contextmanager
 def server(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[bytes], float]]:
     """Start a server process; yields it and the seconds it took to answer its first request."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        while True:
-            if process.poll() is not None:
-                raise CouldNotMeasure(f"{command[2]} exited: {process.stderr.read().decode()[-2000:]}")
-            if time.perf_counter() - started > 120:
-                raise CouldNotMeasure(f"{command} did not answer within 120 s")
-            try:
-                request(port, "GET", LIST_PATH)  # any answer: the default fixtures say 401
-                break
-            except OSError:
-                time.sleep(0.005)
-        yield process, time.perf_counter() - started
-    finally:
-        stale = _connections.pop(port, None)
-        if stale is not None:
-            stale.close()
-        process.terminate()
+    # Output goes to a file: a pipe nobody reads would fill up and stall a chatty server.
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise CouldNotMeasure(f"{command} exited: {log.read().decode()[-2000:]}")
+                if time.perf_counter() - started > 120:
+                    raise CouldNotMeasure(f"{command} did not answer within 120 s")
+                try:
+                    request(port, "GET", LIST_PATH)  # any answer: the default fixtures say 401
+                    break
+                except OSError:
+                    time.sleep(0.005)
+            yield process, time.perf_counter() - started
+        finally:
+            stale = _connections.pop(port, None)
+            if stale is not None:
+                stale.close()
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def mock_command(port: int, fixtures: Path | None) -> list[str]:
     command = [sys.executable, "-m", "mockserver", "--port", str(port), "--no-access-log"]
     return command + (["--fixtures", str(fixtures)] if fixtures else [])
+
+
+def prism_rows(seconds: int, mock_generate_rps: float) -> list[tuple[str, str, str]]:
+    """Stoplight Prism mocking the same spec, when it is installed (npm i -g @stoplight/prism-cli)."""
+    if shutil.which("prism") is None:
+        return [("generate(100) vs Prism", "not measured: prism is not installed", ">= 3x")]
+    port = free_port()
+    command = ["prism", "mock", "--port", str(port), "--host", "127.0.0.1", str(ROOT / "openapi.yaml")]
+    with server(command, port):
+        prism = wrk(port, GENERATE_PATH, seconds, {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5})
+    return [
+        ("generate(100) on Prism, requests/s", f"{prism:,.0f}", ""),
+        ("  ratio mock/Prism", f"{mock_generate_rps / prism:.2f}x", ">= 3x"),
+    ]
 
 
 def baseline_command(port: int) -> list[str]:
@@ -210,6 +227,7 @@ def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]
     rows.append(("  ratio mock/baseline", f"{rps['list'] / rps['list0']:.2f}x", ">= 0.7x"))
     rows.append(("generate(100), requests/s", f"{rps['gen']:,.0f} vs {rps['gen0']:,.0f} baseline", ""))
     rows.append(("  ratio mock/baseline", f"{rps['gen'] / rps['gen0']:.2f}x", ">= 0.4x"))
+    rows += prism_rows(seconds, rps["gen"])
 
     # 10,000-code generates on a fresh mock: latency, and memory per stored code.
     port = free_port()
