@@ -333,6 +333,7 @@ class CodesBackend:
 
     def _new_batch(self, campaign: Campaign, **fields: object) -> Batch:
         self._sequence += 1
+        self.revision += 1  # a new batch is a change a state file must take in
         fields.setdefault("id", self.randomness.uuid4())
         batch = Batch(campaign=campaign, sequence=self._sequence, **fields)  # type: ignore[arg-type]
         bisect.insort(campaign.batches, batch, key=lambda stored: stored.order_key)

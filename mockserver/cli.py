@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -90,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import uvicorn
 
+    from .logs import log_config
+
     try:
         app = build_app(args)
     except FixtureError as error:
@@ -98,5 +101,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StateFileError as error:
         print(f"gamifyhost-mock: bad state file: {error}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, access_log=not args.no_access_log)
+    # uvicorn shuts down gracefully on SIGTERM (in-flight requests finish, the state file is
+    # written), then raises the signal again: handled here, that ends the process with status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=not args.no_access_log,
+        log_config=log_config(),
+    )
     return 0
+
+
+def _exit_cleanly(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)

@@ -1,18 +1,21 @@
 """The request journal: the last requests to the GamifyHost routes, for `GET /__mock/requests`.
 
 Bodies are not kept (verify and redeem carry codes, which the mock only ever holds as digests),
-and the `X-API-Secret` is masked before it is stored.
+and the `X-API-Secret` is masked before it is stored, as is anything shaped like a secret that a
+client put in the path or the query string.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +25,8 @@ JOURNAL_SIZE = 1000
 # The mock's own surface is not journalled: the journal shows what the code under test sent.
 OWN_PATHS = ("/__mock/", "/docs", "/openapi.yaml")
 _SECRET_PREFIXES = frozenset({"sk_test_", "sk_live_", "pk_test_", "pk_live_"})
+# A key in a URL or a log line, its underscores perhaps percent-encoded; any case, to catch near misses.
+_SECRET_IN_TEXT = re.compile(r"[sp]k(?:_|%5f)(?:test|live)(?:_|%5f)[A-Za-z0-9_%]+", re.ASCII | re.IGNORECASE)
 
 
 def mask_secret(secret: str) -> str:
@@ -29,6 +34,23 @@ def mask_secret(secret: str) -> str:
     prefix = secret[:8] if secret[:8] in _SECRET_PREFIXES else ""
     rest = secret[len(prefix) :]
     return prefix + "****" + (rest[-4:] if len(rest) >= 12 else "")
+
+
+def mask_secrets_in(text: str) -> str:
+    """`text` with every secret-shaped part masked, also where percent-encoding hides one."""
+    masked = _SECRET_IN_TEXT.sub(_masked, text)
+    decoded = masked
+    for _ in range(3):  # encoded once, twice, three times
+        decoded, before = unquote(decoded), decoded
+        if decoded == before:
+            break
+        if _SECRET_IN_TEXT.search(decoded):  # then the decoded text is shown, masked
+            return _SECRET_IN_TEXT.sub(_masked, decoded)
+    return masked
+
+
+def _masked(found: re.Match[str]) -> str:
+    return mask_secret(found.group())
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to build
@@ -70,8 +92,8 @@ class Journal:
                 id=next(self._ids),
                 time=self._now(),
                 method=scope["method"],
-                path=scope["path"],
-                query=scope["query_string"].decode("latin-1"),
+                path=mask_secrets_in(scope["path"]),
+                query=mask_secrets_in(scope["query_string"].decode("latin-1")),
                 status=status,
                 duration_ms=duration_ms,
                 api_secret=None if secret is None else mask_secret(secret.decode("latin-1")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .errors import INVALID_BODY, BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -33,16 +33,28 @@ async def read_json(request: Request) -> Any:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType("Content-Type must be application/json")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if _declares_too_much(request.headers.get("content-length", "")):
         raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
+    try:
+        # Read as it arrives, so a body past the limit is refused without holding all of it.
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise PayloadTooLarge(f"Request body is larger than {MAX_BODY_BYTES} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client left before sending its whole body: a client error (no one reads the answer).
+        raise BadRequest(INVALID_BODY) from None
     try:
         return orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError:
         raise BadRequest(INVALID_BODY) from None
+
+
+def _declares_too_much(declared: str) -> bool:
+    """Whether a Content-Length value is a number above the limit (any length of digits)."""
+    if not (declared.isascii() and declared.isdigit()):
+        return False
+    digits = declared.lstrip("0")
+    return len(digits) > len(str(MAX_BODY_BYTES)) or int(digits or "0") > MAX_BODY_BYTES

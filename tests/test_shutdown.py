@@ -1,0 +1,58 @@
+"""Graceful shutdown of `python -m mockserver` on SIGTERM: the request in flight is answered,
+the state file takes in everything done before and during it, and the process exits with 0.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mock_process import mock_process
+
+GENERATE = "/v1/campaigns/codes/generate"
+HEADERS = {"X-API-Secret": "sk_test_acme_mock_secret"}
+BODY = {"slug": "summer-promo", "batchSize": 3, "pointsValue": 10}
+pytestmark = pytest.mark.timeout(60)
+
+
+def saved_batch_ids(state_file: Path) -> set[str]:
+    return {batch["id"] for batch in json.loads(state_file.read_bytes())["batches"]}
+
+
+def test_sigterm_lets_the_request_in_flight_finish_saves_the_state_and_exits_0(tmp_path: Path) -> None:
+    state_file, output = tmp_path / "state.json", tmp_path / "mock.log"
+    argv = ("--no-access-log", "--state-file", str(state_file))
+    with mock_process(*argv, output=output) as (process, base_url):
+        time.sleep(0.6)  # past the first periodic save, so the batches below must be saved anew
+        before = httpx.post(f"{base_url}{GENERATE}", json=BODY, headers=HEADERS, timeout=10).json()
+        answered: dict[str, Any] = {}
+        sending = threading.Event()
+
+        def slow_generate() -> None:
+            headers = {**HEADERS, "Prefer": "delay=2000"}  # held in the mock for 2 s, then generated
+            sending.set()
+            answered["response"] = httpx.post(f"{base_url}{GENERATE}", json=BODY, headers=headers, timeout=15)
+            answered["at"] = time.monotonic()
+
+        client = threading.Thread(target=slow_generate)
+        client.start()
+        assert sending.wait(5)
+        time.sleep(0.7)
+        signalled_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        client.join(timeout=15)
+        assert process.wait(timeout=15) == 0
+    response = answered["response"]
+    assert response.status_code == 200, response.text
+    assert answered["at"] > signalled_at + 0.5, "the slow request was not in flight at SIGTERM"
+    in_flight = response.json()["data"]["batch"]["id"]
+    assert {before["data"]["batch"]["id"], in_flight} <= saved_batch_ids(state_file)
+    log = output.read_text(encoding="utf-8")
+    assert "Traceback" not in log
+    assert "Waiting for application shutdown" in log
