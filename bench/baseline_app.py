@@ -1,16 +1,19 @@
-"""The benchmark's baseline: a bare Starlette app answering fixed JSON, on the same uvicorn settings."""
+"""The benchmark's baseline: a bare Starlette app answering fixed JSON, on the same uvicorn settings.
+
+It answers the very bytes the mock answered to the same requests (files named by the
+BENCH_LIST_BODY and BENCH_GENERATE_BODY variables), so both servers send the same payloads and
+the ratio measures the mock's own work.
+"""
+
+import os
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-_LIST = (
-    b'{"status":"success","data":{"batches":[{"id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890",'
-    b'"campaignId":"c1d2e3f4-a5b6-7890-1234-567890abcdef","batchSize":100,"pointsValue":500,'
-    b'"label":"In-store promo cards","expiresAt":"2025-12-31T23:59:59Z","createdAt":"2025-07-15T10:00:00Z"}],'
-    b'"total":1,"page":1,"limit":20}}'
-)
-_GENERATED = b'{"status":"success","data":{"count":100}}'
+_LIST = Path(os.environ["BENCH_LIST_BODY"]).read_bytes()
+_GENERATED = Path(os.environ["BENCH_GENERATE_BODY"]).read_bytes()
 
 
 async def list_batches(_request):

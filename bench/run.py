@@ -216,12 +216,23 @@ def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]
     # Throughput: mock and baseline alternate, the median of the rounds counts.
     mock_port, base_port = free_port(), free_port()
     figures: dict[str, list[float]] = {key: [] for key in ("list", "list0", "gen", "gen0")}
-    with server(mock_command(mock_port, fixtures), mock_port), server(baseline_command(base_port), base_port):
-        for _ in range(rounds):
-            figures["list0"].append(wrk(base_port, LIST_PATH, seconds, list_body))
-            figures["list"].append(wrk(mock_port, LIST_PATH, seconds, list_body))
-            figures["gen0"].append(wrk(base_port, GENERATE_PATH, seconds, generate_body))
-            figures["gen"].append(wrk(mock_port, GENERATE_PATH, seconds, generate_body))
+    with server(mock_command(mock_port, fixtures), mock_port):
+        # The baseline answers what the mock answers: the same payloads on the wire.
+        for name, (method, path, body) in {
+            "BENCH_LIST_BODY": ("GET", LIST_PATH, None),
+            "BENCH_GENERATE_BODY": ("POST", GENERATE_PATH, generate_body),
+        }.items():
+            status, payload = request(mock_port, method, path, body)
+            if status != 200:
+                raise CouldNotMeasure(f"{method} {path} answered {status}: {payload[:200]!r}")
+            (work / name).write_bytes(payload)
+            os.environ[name] = str(work / name)
+        with server(baseline_command(base_port), base_port):
+            for _ in range(rounds):
+                figures["list0"].append(wrk(base_port, LIST_PATH, seconds, list_body))
+                figures["list"].append(wrk(mock_port, LIST_PATH, seconds, list_body))
+                figures["gen0"].append(wrk(base_port, GENERATE_PATH, seconds, generate_body))
+                figures["gen"].append(wrk(mock_port, GENERATE_PATH, seconds, generate_body))
     rps = {key: statistics.median(values) for key, values in figures.items()}
     rows.append(("list batches, requests/s", f"{rps['list']:,.0f} vs {rps['list0']:,.0f} baseline", ""))
     rows.append(("  ratio mock/baseline", f"{rps['list'] / rps['list0']:.2f}x", ">= 0.7x"))
