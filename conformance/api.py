@@ -11,7 +11,7 @@ from schemathesis.schemas import BaseSchema
 from .checks import Violation, checks_for
 from .exchange import SECRET_HEADER, Exchange, curl_command, exchange_from
 from .ledger import Finding, Ledger
-from .operations import BATCHES, GENERATE, Operation
+from .operations import BATCHES, GENERATE, REDEEM, STATS, VERIFY, Operation
 from .settings import Settings
 
 
@@ -20,6 +20,10 @@ class Secret(Enum):
 
     CONFIGURED = "the --api-secret"
     NONE = "no X-API-Secret header"
+
+
+# Whom a redemption of the suite awards its points to, easy to find in a deployment's data.
+REDEEMING_USER = "gamifyhost-conformance"
 
 
 class Api:
@@ -39,18 +43,34 @@ class Api:
         """GET batches of --slug unless `query` names another."""
         return self.call(BATCHES, query={"slug": self.settings.slug, **query}, secret=secret)
 
+    def verify(self, code: str, *, secret: Secret | str = Secret.CONFIGURED) -> Exchange:
+        """POST verify of `code` exactly as given."""
+        return self.call(VERIFY, body={"code": code}, secret=secret)
+
+    def stats(self, *, secret: Secret | str = Secret.CONFIGURED, **query: Any) -> Exchange:
+        """GET stats of --slug unless `query` names another."""
+        return self.call(STATS, query={"slug": self.settings.slug, **query}, secret=secret)
+
+    def redeem(
+        self, code: str, *, slug: str | None = None, secret: Secret | str = Secret.CONFIGURED
+    ) -> Exchange:
+        """POST redeem of `code` in --slug (or `slug`), for the suite's own user id."""
+        body = {"code": code, "userId": REDEEMING_USER}
+        return self.call(REDEEM, path={"slug": slug or self.settings.slug}, body=body, secret=secret)
+
     def call(
         self,
         operation: Operation,
         *,
         body: Any = None,
         query: dict[str, Any] | None = None,
+        path: dict[str, str] | None = None,
         raw: bytes | None = None,
         content_type: str | None = "application/json",
         secret: Secret | str = Secret.CONFIGURED,
         judge: bool = True,
     ) -> Exchange:
-        """Send one request as given (`raw` replaces a JSON body) and judge the answer."""
+        """Send one request as given (`raw` replaces a JSON body; `path` fills in the path) and judge it."""
         headers = {}
         if secret is Secret.CONFIGURED:
             headers[SECRET_HEADER] = self.settings.api_secret
@@ -59,6 +79,7 @@ class Api:
         if content_type is not None and (body is not None or raw is not None):
             headers["Content-Type"] = content_type
         case = self.schema[operation.path][operation.method].Case(
+            path_parameters=path or {},
             query=query or {},
             headers=headers,
             **({"body": body, "media_type": content_type or "application/json"} if body is not None else {}),

@@ -1,9 +1,11 @@
 """openapi.yaml read as a contract: what is documented, and what the mock merely decided.
 
-The spec marks decided schema keywords with `x-mock-decision: {keywords: [...]}` and decided
-responses with a plain `x-mock-decision`. A deployment may decide those differently, so the
-schema given to schemathesis leaves the keywords out and lets any 4xx stand in for a decided
-error status; and a valid request the contract does not promise to accept may get a 4xx.
+The spec marks decided schema keywords with `x-mock-decision: {keywords: [...]}`, decided
+responses with a plain `x-mock-decision`, and an operation whose whole contract is inferred
+with `x-mock-decision: inferred` on the operation. A deployment may decide those differently,
+so the schema given to schemathesis leaves the keywords out and lets any 4xx stand in for a
+decided error status (every error status of an inferred operation); and a valid request the
+contract does not promise to accept (none, for an inferred operation) may get a 4xx.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .instants import parse_instant
 
 DECISION = "x-mock-decision"
+INFERRED = "inferred"  # the DECISION value of an operation of which only the path is documented
 INT64 = range(-(2**63), 2**63)
 
 
@@ -125,13 +128,21 @@ class Contract:
                 del document["paths"][path]
         return document
 
+    def is_inferred(self, operation_id: str) -> bool:
+        """Whether the spec marks the whole operation's contract as inferred rather than documented."""
+        return self._operations[operation_id].get(DECISION) == INFERRED
+
     def _has_decided_error_status(self, definition: Mapping[str, Any]) -> bool:
+        if definition.get(DECISION) == INFERRED:
+            return True
         responses = resolve_refs(definition.get("responses", {}), self.document)
         return any(status.startswith("4") and DECISION in response for status, response in responses.items())
 
     def decided_reasons(self, operation_id: str, body: Any, query: Mapping[str, Any]) -> list[str]:
         """Why a valid request lies where the contract leaves acceptance open (empty: it must be accepted)."""
         definition = self.operation(operation_id)
+        if definition.get(DECISION) == INFERRED:
+            return ["the operation's whole contract is inferred"]
         reasons = list(self._body_reasons(definition, body))
         parameters = {p["name"]: p["schema"] for p in definition.get("parameters", ()) if p["in"] == "query"}
         for name, value in query.items():

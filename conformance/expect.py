@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from .checks import Violation
+from .checks.stats import counts
 from .exchange import Exchange
 
 
@@ -39,4 +40,37 @@ def expect_success(exchange: Exchange) -> None:
     if not exchange.succeeded or exchange.payload is None or not exchange.data:
         raise Violation(
             f"Expected a 2xx with a success envelope; received {exchange.describe_answer()}", exchange
+        )
+
+
+def expect_verdict(exchange: Exchange, **expected: object) -> None:
+    """A 200 verify answer whose `data` has the `expected` values, JSON types included."""
+    received = {name: exchange.data.get(name) for name in expected}
+    if exchange.status == 200 and all(
+        type(received[name]) is type(value) and received[name] == value for name, value in expected.items()
+    ):
+        return
+    wanted = ", ".join(f"{name} {value!r}" for name, value in expected.items())
+    raise Violation(f"Expected 200 with {wanted}; received {exchange.describe_answer()}", exchange)
+
+
+def expect_counts_changed(before: Exchange, after: Exchange, changes: dict[str, int], cause: str) -> None:
+    """Two stats answers, taken before and after `cause`, differ by exactly `changes`."""
+    expect_success(before)
+    expect_success(after)
+    names = tuple(changes)
+    old, new = counts(before, *names), counts(after, *names)
+    if old is None or new is None:
+        raise Violation(f"Expected integer {', '.join(names)}; received {after.describe_answer()}", after)
+    changed = {name: later - earlier for name, earlier, later in zip(names, old, new, strict=True)}
+    if changed != changes:
+        wanted = ", ".join(f"{name} {change:+d}" for name, change in changes.items())
+        shown = ", ".join(
+            f"{name} {changed[name]:+d} ({earlier} then {later})"
+            for name, earlier, later in zip(names, old, new, strict=True)
+        )
+        raise Violation(
+            f"Expected {wanted} after {cause}; received {shown} "
+            "(concurrent activity on the campaign would also explain a difference)",
+            after,
         )

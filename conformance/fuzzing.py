@@ -2,7 +2,8 @@
 
 Generated requests are shaped before they are sent (a `before_call` hook, so every phase is
 covered and schemathesis re-reads whether the case is still positive or negative): the
-campaign slug is pinned to `--slug`, and batchSize is capped at `--max-batch-size`.
+campaign slug is pinned to `--slug` wherever it goes (generate's body, the queries of batches
+and stats, redeem's path), and batchSize is capped at `--max-batch-size`.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ class Fuzzing:
                 case.body["batchSize"] = capped(case.body["batchSize"], self.settings.max_batch_size)
         if isinstance(case.query, dict):
             self._pin_slug(case.query)
+        if isinstance(case.path_parameters, dict):
+            self._pin_slug(case.path_parameters)
 
     def _pin_slug(self, container: dict[str, Any]) -> None:
         # Only a slug that is already valid: a negative case about the slug keeps its point.

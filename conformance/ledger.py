@@ -1,4 +1,4 @@
-"""The run's books: requests sent, batches and codes created, codes seen, and each check's outcome."""
+"""The run's books: requests sent, batches and codes created, codes redeemed, and each check's outcome."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .exchange import decode_json
-from .operations import GENERATE
+from .operations import GENERATE, REDEEM
 
 
 class Status(StrEnum):
@@ -30,6 +30,14 @@ class Finding:
     test: str | None = None  # the pytest node that observed it
 
 
+@dataclass(frozen=True)
+class GeneratedBatch:
+    """What a code of this run should verify as: its batch's campaign and points."""
+
+    slug: object  # as the generate request gave it
+    points_value: object  # as the generate answer gave it
+
+
 @dataclass
 class CheckOutcome:
     status: Status
@@ -44,8 +52,10 @@ class Ledger:
     requests_sent: int = 0
     batches_created: int = 0
     codes_created: int = 0
+    codes_redeemed: int = 0
     # The id of the batch each code was first seen in, to spot a code handed out twice.
     batch_of_code: dict[str, str] = field(default_factory=dict)
+    generated_batches: dict[str, GeneratedBatch] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     outcomes: dict[tuple[str, str], CheckOutcome] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # failures that are no check's (the suite's own)
@@ -53,24 +63,35 @@ class Ledger:
     current_test: str | None = None
 
     def observe(self, response: requests.Response) -> None:
-        """Count a request, and the batch and codes it created if it was a successful generate."""
+        """Count a request, and what it created if it was a successful generate or redeem."""
         self.requests_sent += 1
         request = response.request
-        if request.method != GENERATE.method or not urlsplit(str(request.url)).path.endswith(GENERATE.path):
-            return
         if not 200 <= response.status_code < 300:
             return
-        payload = decode_json(response.content)
+        method, path = str(request.method), urlsplit(str(request.url)).path
+        if REDEEM.matches(method, path):
+            self.codes_redeemed += 1
+        elif GENERATE.matches(method, path):
+            self._generated(decode_json(request.body), decode_json(response.content))
+
+    def _generated(self, asked: object, payload: object) -> None:
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
             return
         self.batches_created += 1
         self.codes_created += len(data["codes"])
-        batch = data.get("batch")
-        batch_id = str(batch.get("id", "")) if isinstance(batch, dict) else ""
+        batch = data.get("batch") if isinstance(data.get("batch"), dict) else {}
+        batch_id = str(batch.get("id", ""))
+        slug = asked.get("slug") if isinstance(asked, dict) else None
+        self.generated_batches.setdefault(batch_id, GeneratedBatch(slug, batch.get("pointsValue")))
         for code in data["codes"]:
             if isinstance(code, str):
                 self.batch_of_code.setdefault(code, batch_id)
+
+    def generated_batch(self, code: object) -> GeneratedBatch | None:
+        """The batch of this run that handed out `code`, None for any other code."""
+        batch_id = self.batch_of_code.get(code) if isinstance(code, str) else None
+        return None if batch_id is None else self.generated_batches.get(batch_id)
 
     def passed(self, operation: str, check: str) -> None:
         outcome = self.outcomes.setdefault((operation, check), CheckOutcome(Status.PASSED))

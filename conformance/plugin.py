@@ -40,8 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     for operation in OPERATIONS:
-        config.addinivalue_line("markers", f"{operation.name}: conformance checks of {operation.label}")
-    config.addinivalue_line("markers", f"{CREATES_MARKER}: the check creates batches; --read-only skips it")
+        config.addinivalue_line("markers", f"{operation.name}: conformance checks of {operation.title}")
+    config.addinivalue_line(
+        "markers", f"{CREATES_MARKER}: the check creates batches or redeems codes; --read-only skips it"
+    )
 
 
 def settings_of(config: pytest.Config) -> Settings:
@@ -91,7 +93,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         and item.get_closest_marker(CREATES_MARKER)
         and settings_of(item.config).read_only
     ):
-        pytest.skip("--read-only: this check creates batches")
+        pytest.skip("--read-only: this check creates batches or redeems codes")
 
 
 @pytest.hookimpl(wrapper=True)

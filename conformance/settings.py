@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .operations import BY_NAME, parse_operation_names
+from .operations import BY_NAME, DEFAULT_OPERATION_NAMES, INFERRED, parse_operation_names
 
 ENVIRONMENT = {
     "base_url": "GAMIFYHOST_BASE_URL",
@@ -20,9 +20,15 @@ ENVIRONMENT = {
 OPTIONS: dict[str, tuple[str, str]] = {
     "base_url": ("URL", "base URL of the implementation under test"),
     "api_secret": ("KEY", "an X-API-Secret that owns the campaign --slug"),
-    "slug": ("SLUG", "a campaign the secret owns"),
+    "slug": ("SLUG", "an active test campaign the secret owns (checks of fresh codes need it active)"),
     "foreign_slug": ("SLUG", "a campaign the secret must not reach (403/404 checks skipped without it)"),
-    "operations": ("NAMES", f"comma-separated subset of {','.join(BY_NAME)} (default: all)"),
+    "operations": (
+        "NAMES",
+        f"comma-separated subset of {','.join(BY_NAME)} (default: the documented "
+        f"{','.join(DEFAULT_OPERATION_NAMES)}; "
+        + ", ".join(name for name in BY_NAME if name not in DEFAULT_OPERATION_NAMES)
+        + f" only when named: {INFERRED})",
+    ),
     "max_batch_size": (
         "N",
         "largest batch the run asks for (default 5 for remote targets, 100 for local ones); "
@@ -31,7 +37,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "max_examples": ("N", "generated requests per operation when fuzzing (default 10 remote, 25 local)"),
     "seed": ("N", "seed of the generated requests, to replay a run"),
 }
-READ_ONLY_HELP = "create nothing: no generate request at all (checks that need one are skipped)"
+READ_ONLY_HELP = "create nothing: no generate or redeem request at all (checks that need one are skipped)"
 IN_PROCESS_URL = "http://testserver"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
 # Remote targets get small batches and few examples: every request may reach production.
@@ -57,7 +63,7 @@ class Settings:
     api_secret: str = field(repr=False)
     slug: str
     foreign_slug: str | None = None
-    operations: tuple[str, ...] = tuple(BY_NAME)
+    operations: tuple[str, ...] = DEFAULT_OPERATION_NAMES
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE["remote"]
     max_examples: int = DEFAULT_MAX_EXAMPLES["remote"]
     seed: int | None = None
@@ -104,7 +110,7 @@ def resolve(
     if urlsplit(base_url).scheme not in ("http", "https"):
         raise SettingsError(f"--base-url must be an http(s) URL, not {base_url!r}")
     try:
-        operations = parse_operation_names(value("operations") or ",".join(BY_NAME))
+        operations = parse_operation_names(value("operations") or ",".join(DEFAULT_OPERATION_NAMES))
     except ValueError as error:
         raise SettingsError(f"--operations: {error}") from None
     draft = Settings(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .exchange import mask
 from .ledger import Finding, Ledger, Status
-from .operations import BY_NAME
+from .operations import BY_NAME, describe_operations
 
 if TYPE_CHECKING:
     from .target import Target
@@ -32,7 +32,7 @@ def render(target: Target, exit_status: int) -> str:
         lines += [line for error in ledger.errors for line in _indent(error, 2, first="- ")] + [""]
     lines.append(
         f"Requests sent: {ledger.requests_sent}; batches created: {ledger.batches_created}; "
-        f"codes created: {ledger.codes_created}"
+        f"codes created: {ledger.codes_created}; codes redeemed: {ledger.codes_redeemed}"
     )
     lines.append(_verdict(ledger, exit_status))
     return mask("\n".join(lines), settings.api_secret)
@@ -52,8 +52,9 @@ def _heading(target: Target) -> str:
     return "\n".join(
         [
             f"GamifyHost conformance of {where}: campaign {settings.slug}{foreign}",
-            f"Operations {', '.join(settings.operations)}; max batch size {settings.max_batch_size}; "
-            f"max {settings.max_examples} fuzzed examples per operation; seed {target.fuzzing.seed}; {care}"
+            f"Operations {describe_operations(settings.operations)}; "
+            f"max batch size {settings.max_batch_size}; max {settings.max_examples} fuzzed examples "
+            f"per operation; seed {target.fuzzing.seed}; {care}"
             + ("; read-only" if settings.read_only else ""),
         ]
     )
@@ -63,7 +64,7 @@ def _operation_section(name: str, ledger: Ledger) -> list[str]:
     outcomes = {
         check: outcome for (operation, check), outcome in ledger.outcomes.items() if operation == name
     }
-    lines = [f"{name}  {BY_NAME[name].label}"]
+    lines = [f"{name}  {BY_NAME[name].title}"]
     if not outcomes:
         return [*lines, "  nothing checked", ""]
     counts = ledger.failure_counts()

@@ -22,3 +22,24 @@ def test_generate_codes_conforms(case: Case, fuzzing: Fuzzing) -> None:
 @schema.include(operation_id="listCodeBatches").parametrize()
 def test_list_code_batches_conforms(case: Case, fuzzing: Fuzzing) -> None:
     fuzzing.validate(case)
+
+
+@pytest.mark.verify
+@schema.include(operation_id="verifyCode").parametrize()
+def test_verify_code_conforms(case: Case, fuzzing: Fuzzing) -> None:
+    # A POST that creates nothing: --read-only keeps it.
+    fuzzing.validate(case)
+
+
+@pytest.mark.stats
+@schema.include(operation_id="getCodeStats").parametrize()
+def test_get_code_stats_conforms(case: Case, fuzzing: Fuzzing) -> None:
+    fuzzing.validate(case)
+
+
+@pytest.mark.redeem
+@pytest.mark.creates
+@schema.include(operation_id="redeemCode").parametrize()
+def test_redeem_code_conforms(case: Case, fuzzing: Fuzzing) -> None:
+    # Against the inferred schema; the path's slug is pinned to --slug like generate's body slug.
+    fuzzing.validate(case)

@@ -22,6 +22,8 @@ from mockserver.spec import Spec
 
 GENERATE = ("POST", "/v1/campaigns/codes/generate")
 BATCHES = ("GET", "/v1/campaigns/codes/batches")
+VERIFY = ("POST", "/v1/campaigns/codes/verify")
+STATS = ("GET", "/v1/campaigns/codes/stats")
 ACME_SECRET = "sk_test_acme_mock_secret"
 
 Change = Callable[[Asked, dict], None]
@@ -171,6 +173,104 @@ def echoes_secret() -> ASGIApp:
 def wrong_total() -> ASGIApp:
     """Counts one batch too many in total."""
     return on_answers({BATCHES: lambda _asked, data: data.update(total=data["total"] + 1)})
+
+
+def fresh_code_invalid() -> ASGIApp:
+    """Verify says a redeemable code (a fresh one too) was redeemed already, consistently so."""
+
+    def refuse(_asked: Asked, data: dict) -> None:
+        if data["valid"]:
+            data.update(valid=False, status="REDEEMED", message="Code status is REDEEMED")
+
+    return on_answers({VERIFY: refuse})
+
+
+def verify_wrong_points() -> ASGIApp:
+    """Verify says a found code is worth one point more than its batch."""
+
+    def inflate(_asked: Asked, data: dict) -> None:
+        if data["message"] != "Code not found":
+            data["pointsValue"] += 1
+
+    return on_answers({VERIFY: inflate})
+
+
+def unknown_code_404() -> ASGIApp:
+    """Answers verify of an unknown code with a 404 instead of 200, valid false."""
+
+    def missing(asked: Asked, answer: Answer) -> Answer:
+        data = answer.payload.get("data") if isinstance(answer.payload, dict) else None
+        if (
+            (asked.method, asked.path) == VERIFY
+            and isinstance(data, dict)
+            and data["message"] == "Code not found"
+        ):
+            return Answer(404, {"status": "error", "code": 404, "message": "Code not found"})
+        return answer
+
+    return Rewrite(create_app(), on_answer=missing)
+
+
+def stats_ignore_new_batches() -> ASGIApp:
+    """Stats as they were before the run: batches generated since are not counted (the sums still agree)."""
+    generated = {"codes": 0, "batches": 0}
+
+    def remember(_asked: Asked, data: dict) -> None:
+        generated["codes"] += data["count"]
+        generated["batches"] += 1
+
+    def forget(_asked: Asked, data: dict) -> None:
+        data["totalCodes"] -= generated["codes"]
+        data["activeCodes"] -= generated["codes"]
+        data["totalBatches"] -= generated["batches"]
+
+    return on_answers({GENERATE: remember, STATS: forget})
+
+
+def stats_not_adding_up() -> ASGIApp:
+    """Counts one active code more than totalCodes accounts for."""
+    return on_answers({STATS: lambda _asked, data: data.update(activeCodes=data["activeCodes"] + 1)})
+
+
+def redeems_twice() -> ASGIApp:
+    """A code's second redemption succeeds again, answered like the first."""
+    first: dict[tuple[str, str], Answer] = {}
+
+    def again(asked: Asked) -> Asked | Answer:
+        key = _redemption(asked)
+        return first.get(key, asked) if key else asked
+
+    def remember(asked: Asked, answer: Answer) -> Answer:
+        key = _redemption(asked)
+        if key and 200 <= answer.status < 300:
+            first.setdefault(key, answer)
+        return answer
+
+    return Rewrite(create_app(), on_request=again, on_answer=remember)
+
+
+def verify_ignores_redemption() -> ASGIApp:
+    """Verify says a redeemed code is still ACTIVE and valid."""
+
+    def forget(_asked: Asked, data: dict) -> None:
+        if data["status"] == "REDEEMED":
+            data.update(valid=True, status="ACTIVE", message="Code is valid and redeemable")
+
+    return on_answers({VERIFY: forget})
+
+
+def _redemption(asked: Asked) -> tuple[str, str] | None:
+    """(slug, code) of a redeem request, None for any other."""
+    parts = asked.path.split("/")
+    body = asked.json()
+    if (
+        asked.method != "POST"
+        or len(parts) != 5
+        or parts[:3] != ["", "v1", "campaigns"]
+        or parts[4] != "redeem"
+    ):
+        return None
+    return (parts[3], str(body.get("code"))) if isinstance(body, dict) else None
 
 
 # -- a stand-in that knows only the spec ------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,8 +11,8 @@ import requests
 
 from conformance.checks import RESPONSE_CHECKS, Violation, checks_for
 from conformance.exchange import Exchange, decode_json
-from conformance.ledger import Ledger
-from conformance.operations import BATCHES, GENERATE, Operation
+from conformance.ledger import GeneratedBatch, Ledger
+from conformance.operations import BATCHES, GENERATE, REDEEM, STATS, VERIFY, Operation
 
 BATCH = {
     "id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
@@ -37,12 +38,50 @@ GENERATED = {
 }
 OLDER = {**BATCH, "id": "b2c3d4e5-f6a7-8901-bcde-f12345678901", "createdAt": "2025-07-10T14:30:00Z"}
 LISTED = {"batches": [BATCH, OLDER], "total": 2, "page": 1, "limit": 20}
+# The verify page's first example: a code of the docs' batch, ready to redeem.
+VERIFIED = {
+    "valid": True,
+    "status": "ACTIVE",
+    "pointsValue": 500,
+    "campaignName": "Summer Promo 2025",
+    "campaignSlug": "summer-promo",
+    "expired": False,
+    "message": "Code is valid and redeemable",
+}
+# The other verdicts the docs and D7 give.
+REDEEMED = {**VERIFIED, "valid": False, "status": "REDEEMED", "message": "Code status is REDEEMED"}
+ENDED = {**VERIFIED, "valid": False, "expired": True, "message": "Campaign has ended"}
+NOT_FOUND = {
+    **VERIFIED,
+    "valid": False,
+    "status": "",
+    "pointsValue": 0,
+    "campaignName": "",
+    "campaignSlug": "",
+    "message": "Code not found",
+}
+STATS_EXAMPLE = {
+    "totalCodes": 150,
+    "activeCodes": 120,
+    "redeemedCodes": 25,
+    "expiredCodes": 3,
+    "revokedCodes": 2,
+    "totalBatches": 3,
+}
+REDEMPTION = {
+    "code": "SUMM-AX7K9M2P",
+    "userId": "user-42",
+    "pointsAwarded": 500,
+    "batchId": BATCH["id"],
+    "campaignSlug": "summer-promo",
+    "redeemedAt": "2025-07-20T12:00:00Z",
+}
 
 
 def exchange(
     operation: Operation, data: Any, *, body: Any = None, query: str = "", status: int = 200
 ) -> Exchange:
-    url = f"http://testserver{operation.path}{query}"
+    url = f"http://testserver{operation.path.replace('{slug}', 'summer-promo')}{query}"
     request = requests.Request(operation.method, url, json=body).prepare()
     payload = {"status": "success", "data": data} if status < 400 else data
     return Exchange(operation, request, status, str(payload), decode_json(request.body), payload)
@@ -58,6 +97,24 @@ def listed(change=lambda data: None, query: str = "?slug=summer-promo") -> Excha
     data = copy.deepcopy(LISTED)
     change(data)
     return exchange(BATCHES, data, query=query)
+
+
+def verified(change=lambda data: None, answer: dict = VERIFIED, code: str = "SUMM-AX7K9M2P") -> Exchange:
+    data = copy.deepcopy(answer)
+    change(data)
+    return exchange(VERIFY, data, body={"code": code})
+
+
+def counted(change=lambda data: None) -> Exchange:
+    data = copy.deepcopy(STATS_EXAMPLE)
+    change(data)
+    return exchange(STATS, data, query="?slug=summer-promo")
+
+
+def redeemed(change=lambda data: None) -> Exchange:
+    data = copy.deepcopy(REDEMPTION)
+    change(data)
+    return exchange(REDEEM, data, body={"code": REDEMPTION["code"], "userId": REDEMPTION["userId"]})
 
 
 # check -> an answer that breaks exactly its rule
@@ -77,12 +134,25 @@ PLANTED = {
     "listing_total_consistent": lambda: listed(lambda d: d.update(total=3)),
     "listing_newest_first": lambda: listed(lambda d: d["batches"].reverse()),
     "error_envelope": lambda: exchange(BATCHES, {"status": "error", "code": 400, "message": ""}, status=404),
+    "verify_valid_iff_redeemable": lambda: verified(lambda d: d.update(valid=False)),
+    "verify_valid_code_active": lambda: verified(lambda d: d.update(status="REVOKED")),
+    "verify_status_named_in_message": lambda: verified(lambda d: d.update(status="EXPIRED"), REDEEMED),
+    "verify_not_found_empty": lambda: verified(lambda d: d.update(campaignSlug="summer-promo"), NOT_FOUND),
+    "verify_ended_campaign_expired": lambda: verified(lambda d: d.update(expired=False), ENDED),
+    "verify_finds_generated_code": lambda: verified(answer=NOT_FOUND),
+    "verify_matches_generated_batch": lambda: verified(lambda d: d.update(pointsValue=499)),
+    "stats_add_up": lambda: counted(lambda d: d.update(activeCodes=121)),
+    "stats_codes_within_batches": lambda: counted(lambda d: d.update(totalBatches=0)),
+    "redemption_awards_code_points": lambda: redeemed(lambda d: d.update(pointsAwarded=499)),
 }
 
 
 def ledger_with_earlier_batch() -> Ledger:
+    """A run that handed out SUMM-ZZZZ2222 in an earlier batch, and the docs' batch of 500 points."""
     ledger = Ledger()
     ledger.batch_of_code["SUMM-ZZZZ2222"] = "an-earlier-batch"
+    ledger.batch_of_code.update(dict.fromkeys(GENERATED["codes"], BATCH["id"]))
+    ledger.generated_batches[BATCH["id"]] = GeneratedBatch("summer-promo", BATCH["pointsValue"])
     return ledger
 
 
@@ -101,9 +171,27 @@ def test_every_check_has_a_planted_bug() -> None:
     assert {check.name for check in RESPONSE_CHECKS} == set(PLANTED)
 
 
-@pytest.mark.parametrize("answer", [generated(), listed()], ids=["generate", "batches"])
-def test_conforming_answers_pass_every_check(answer: Exchange) -> None:
-    assert violations(answer, Ledger()) == set()
+CONFORMING = {
+    "generate": generated,
+    "batches": listed,
+    "verify-valid": verified,
+    "verify-redeemed": lambda: verified(answer=REDEEMED),
+    "verify-ended": lambda: verified(answer=ENDED),
+    "verify-not-found": lambda: verified(answer=NOT_FOUND, code="SUMM-UNKNOWN2"),
+    "stats": counted,
+    "redeem": redeemed,
+    "error": lambda: exchange(
+        REDEEM, {"status": "error", "code": 409, "message": "Code status is REDEEMED"}, status=409
+    ),
+}
+
+
+@pytest.mark.parametrize("answer", CONFORMING.values(), ids=CONFORMING.keys())
+@pytest.mark.parametrize("ledger", [Ledger, ledger_with_earlier_batch], ids=["no-codes-seen", "codes-seen"])
+def test_conforming_answers_pass_every_check(
+    answer: Callable[[], Exchange], ledger: Callable[[], Ledger]
+) -> None:
+    assert violations(answer(), ledger()) == set()
 
 
 @pytest.mark.parametrize(("check", "planted"), PLANTED.items(), ids=PLANTED.keys())
@@ -117,6 +205,13 @@ def test_messages_say_what_was_expected_and_received() -> None:
         next(c for c in RESPONSE_CHECKS if c.name == "codes_count_matches_request").function(
             PLANTED["codes_count_matches_request"](), Ledger()
         )
+
+
+def test_stats_message_shows_the_sum() -> None:
+    check = next(c for c in RESPONSE_CHECKS if c.name == "stats_add_up")
+    expected = r"Expected totalCodes = activeCodes 121 .* = 151; received totalCodes 150"
+    with pytest.raises(Violation, match=expected):
+        check.function(PLANTED["stats_add_up"](), Ledger())
 
 
 def test_prefix_rule_leaves_decided_slugs_alone() -> None:

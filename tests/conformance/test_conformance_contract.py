@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conformance.contract import Contract
+from conformance.operations import OPERATIONS
 
-ALL = {"generateCodes", "listCodeBatches"}
+ALL = {operation.operation_id for operation in OPERATIONS}
+REDEEM_PATH = "/v1/campaigns/{slug}/redeem"
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +32,31 @@ def test_decided_error_statuses_admit_any_client_error(contract: Contract) -> No
     paths = contract.for_schemathesis(ALL)["paths"]
     assert "4XX" in paths["/v1/campaigns/codes/batches"]["get"]["responses"]
     assert "4XX" in paths["/v1/campaigns/codes/generate"]["post"]["responses"]
+
+
+def test_the_suite_checks_every_operation_of_the_spec(contract: Contract) -> None:
+    in_spec = {
+        definition["operationId"]
+        for item in contract.document["paths"].values()
+        for definition in item.values()
+        if isinstance(definition, dict) and "operationId" in definition
+    }
+    assert in_spec == ALL
+
+
+def test_inferred_operations_are_the_ones_the_spec_marks(contract: Contract) -> None:
+    assert {op.name for op in OPERATIONS if op.inferred} == {"redeem"}
+    for operation in OPERATIONS:
+        assert operation.inferred == contract.is_inferred(operation.operation_id), operation.name
+
+
+def test_an_inferred_operation_admits_any_client_error_and_promises_nothing(contract: Contract) -> None:
+    paths = contract.for_schemathesis(ALL)["paths"]
+    assert "4XX" in paths[REDEEM_PATH]["post"]["responses"]
+    assert "4XX" in paths["/v1/campaigns/codes/verify"]["post"]["responses"]  # its 400 is decided (D7)
+    valid = {"code": "SUMM-AX7K9M2P", "userId": "user-42"}
+    assert contract.decided_reasons("redeemCode", valid, {}) == ["the operation's whole contract is inferred"]
+    assert contract.decided_reasons("verifyCode", {"code": "SUMM-AX7K9M2P"}, {}) == []
 
 
 def test_only_the_named_operations_are_fuzzed(contract: Contract) -> None:

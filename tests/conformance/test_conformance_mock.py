@@ -8,8 +8,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from asgi_rewrite import Answer, Asked, recording
 from conformance_kit import ACME_SECRET, SUITE_ARGUMENTS
 
+from conformance.operations import BY_NAME, REDEEM
 from mockserver import create_app
 from mockserver.serving import serve_in_thread
 
@@ -22,12 +24,36 @@ def console_script() -> list[str]:
 
 
 def test_mock_conforms_in_process(check_in_process: Callable) -> None:
-    report = check_in_process(create_app())
+    log: list[tuple[Asked, Answer]] = []
+    report = check_in_process(recording(create_app(), log))
     assert report.exit_code == 0, report.summary
     assert "Verdict: CONFORMANT" in report.summary
     assert "SKIPPED  batch_size_10000_accepted: --max-batch-size 100 is below 10000" in report.summary
     ledger = report.target.ledger
     assert ledger.batches_created > 0 and ledger.requests_sent > 100
+    assert {operation for operation, _check in ledger.outcomes} == {"generate", "batches", "verify", "stats"}
+    # Redeem, an inferred contract, is checked only when named: not one request reaches it.
+    assert not [asked.path for asked, _answer in log if REDEEM.matches(asked.method, asked.path)]
+    assert not [asked.path for asked, _answer in log if asked.path.endswith("/redeem")]
+    assert ledger.codes_redeemed == 0
+
+
+def test_mock_conforms_with_the_inferred_redeem(check_in_process: Callable) -> None:
+    log: list[tuple[Asked, Answer]] = []
+    report = check_in_process(recording(create_app(), log), "--operations", ",".join(BY_NAME))
+    assert report.exit_code == 0, report.summary
+    assert "Verdict: CONFORMANT" in report.summary
+    assert "redeem (inferred contract); max batch size" in report.summary
+    assert "\nredeem  POST /v1/campaigns/{slug}/redeem (inferred contract)\n" in report.summary
+    assert "redeem.second_redemption_refused" not in report.summary  # passed, not failed
+    assert report.target.ledger.codes_redeemed >= 4
+    # The path's slug is pinned in every phase: only the suite's own probes name other campaigns.
+    slugs = {asked.path.split("/")[3] for asked, _answer in log if REDEEM.matches(asked.method, asked.path)}
+    assert "summer-promo" in slugs
+    assert {slug for slug in slugs if not slug.startswith("conformance-unknown-")} == {
+        "summer-promo",
+        "winter-sale",
+    }
 
 
 def test_mock_conforms_over_http_through_the_console_script(tmp_path: Path) -> None:

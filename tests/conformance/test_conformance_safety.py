@@ -11,6 +11,7 @@ from conformance_kit import SUITE_ARGUMENTS
 
 from conformance import evaluate
 from conformance.fuzzing import capped, schemathesis_config
+from conformance.operations import BY_NAME, DEFAULT_OPERATION_NAMES, REDEEM, VERIFY
 from conformance.settings import resolve
 from mockserver import create_app
 from mockserver.serving import serve_in_thread
@@ -47,14 +48,28 @@ def test_no_batch_above_the_cap_in_any_phase(check_in_process: Callable) -> None
     assert report.target.ledger.requests_sent == len(log)  # probes of the built-in checks included
 
 
-def test_read_only_sends_no_generate_request(check_in_process: Callable) -> None:
+def test_read_only_sends_no_generate_nor_redeem_request(check_in_process: Callable) -> None:
     log: list[tuple[Asked, Answer]] = []
-    report = check_in_process(recording(create_app(), log), "--read-only")
+    report = check_in_process(recording(create_app(), log), "--read-only", "--operations", ",".join(BY_NAME))
     assert report.exit_code == 0, report.summary
-    assert not [asked for asked, _answer in log if asked.method != "GET"]
-    assert report.target.ledger.batches_created == 0
+    # Verify is the one POST that creates nothing.
+    assert {(asked.method, asked.path) for asked, _answer in log if asked.method != "GET"} == {
+        ("POST", VERIFY.path)
+    }
+    ledger = report.target.ledger
+    assert ledger.batches_created == 0 and ledger.codes_redeemed == 0
     assert "SKIPPED  batch_size_10000_accepted: --read-only: this check creates batches" in report.summary
-    assert "SKIPPED  generate_codes_conforms: --read-only" in report.summary
+    for check in ("generate_codes_conforms", "redeem_code_conforms", "second_redemption_refused"):
+        assert f"SKIPPED  {check}: --read-only" in report.summary
+    # What creates nothing still runs: verify and stats, schema phase included.
+    passed = {key for key, outcome in ledger.outcomes.items() if outcome.status == "passed"}
+    assert {
+        ("verify", "unknown_code_not_found"),
+        ("verify", "response_schema_conformance"),
+        ("stats", "response_schema_conformance"),
+        ("stats", "stats_add_up"),
+        ("stats", "total_batches_match_listing"),
+    } <= passed
 
 
 def test_operations_restrict_the_checks(check_in_process: Callable) -> None:
@@ -77,6 +92,30 @@ def test_bad_options_are_usage_errors(arguments: list[str]) -> None:
     report = evaluate(["--base-url", "http://127.0.0.1:9", *arguments], environ={})
     assert report.exit_code == 2
     assert "error" in report.summary
+
+
+def test_redeem_is_checked_only_when_named() -> None:
+    assert (
+        resolve(REMOTE, {}).operations
+        == DEFAULT_OPERATION_NAMES
+        == ("generate", "batches", "verify", "stats")
+    )
+    named = resolve({**REMOTE, "operations": "stats,redeem"}, {})
+    assert named.selects("redeem") and not named.selects("generate")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "redeem"),
+    [
+        ("POST", "/v1/campaigns/summer-promo/redeem", True),
+        ("post", "/gamifyhost/v1/campaigns/summer-promo/redeem", True),
+        ("GET", "/v1/campaigns/summer-promo/redeem", False),
+        ("POST", "/v1/campaigns//redeem", False),
+        ("POST", "/v1/campaigns/summer-promo/redeem/extra", False),
+    ],
+)
+def test_redeem_requests_are_recognised(method: str, path: str, redeem: bool) -> None:
+    assert REDEEM.matches(method, path) is redeem
 
 
 def test_remote_targets_get_small_batches_and_few_examples() -> None:
