@@ -60,7 +60,11 @@ _StrictValidator = jsonschema.validators.extend(
 
 
 def resolve_refs(node: Any, root: Mapping[str, Any]) -> Any:
-    """A copy of `node` with every local `$ref` replaced by its target."""
+    """A copy of `node` with every local `$ref` replaced by its target.
+
+    The mock has a twin of this in mockserver/spec.py; the suite keeps its own on purpose, so
+    that it reads the contract without any code of an implementation it may be judging.
+    """
     if isinstance(node, list):
         return [resolve_refs(item, root) for item in node]
     if not isinstance(node, dict):
