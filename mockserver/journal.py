@@ -38,6 +38,8 @@ def mask_secret(secret: str) -> str:
 
 def mask_secrets_in(text: str) -> str:
     """`text` with every secret-shaped part masked, also where percent-encoding hides one."""
+    if "%" not in text and "k_" not in text.lower():  # the usual path and query: nothing to mask
+        return text
     masked = _SECRET_IN_TEXT.sub(_masked, text)
     decoded = masked
     for _ in range(3):  # encoded once, twice, three times
