@@ -296,6 +296,24 @@ def live_api(live_client: httpx.Client) -> Api:
     return Api(live_client)
 
 
+@pytest.fixture(params=["in-process", "http"])
+def api_both_ways(
+    request: pytest.FixtureRequest,
+    app: Starlette,
+    client_for: Callable[[Starlette], TestClient],
+    http_client_for: Callable[[str], httpx.Client],
+) -> Iterator[Api]:
+    """The `api` of a fresh mock, once in process and once served by uvicorn on a free port.
+
+    Either way the mock is the `app` fixture, so a test can look at its state afterwards.
+    """
+    if request.param == "in-process":
+        yield Api(client_for(app))
+        return
+    with serve_in_thread(app) as base_url:
+        yield Api(http_client_for(base_url))
+
+
 @pytest.fixture
 def api_for(client_for: Callable[[Starlette], TestClient]) -> Callable[[Starlette], Api]:
     return lambda app: Api(client_for(app))

@@ -31,6 +31,12 @@ DOCS_BATCHES = [
 ]
 
 
+@pytest.fixture
+def api(api_both_ways: Any) -> Any:
+    """Every test here runs in process and over real HTTP against a fresh mock."""
+    return api_both_ways
+
+
 def assert_error(response: Any, status: int, message: str) -> None:
     assert (response.status_code, response.json()) == (
         status,

@@ -24,6 +24,12 @@ POINTS = "pointsValue must be positive"
 SUMM_CODE = re.compile(r"^SUMM-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$")
 
 
+@pytest.fixture
+def api(api_both_ways: Any) -> Any:
+    """Every test here runs in process and over real HTTP against a fresh mock."""
+    return api_both_ways
+
+
 def body(*omit: str, **changes: Any) -> dict[str, Any]:
     return {key: value for key, value in {**DOCS, **changes}.items() if key not in omit}
 
