@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from helpers_kit import ACME_TEST, BATCHES, DOCS_BODY, GENERATE, STATS, VERIFY
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -29,19 +30,6 @@ from mockserver.serving import serve_in_thread
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_FILE = ROOT / "openapi.yaml"
 SPEC_URI = "urn:gamifyhost:openapi"
-GENERATE = "/v1/campaigns/codes/generate"
-BATCHES = "/v1/campaigns/codes/batches"
-VERIFY = "/v1/campaigns/codes/verify"
-STATS = "/v1/campaigns/codes/stats"
-ACME_TEST = "sk_test_acme_mock_secret"
-# The request body of the docs' curl example.
-DOCS_BODY = {
-    "slug": "summer-promo",
-    "batchSize": 100,
-    "pointsValue": 500,
-    "label": "In-store promo cards",
-    "expiresAt": "2025-12-31T23:59:59Z",
-}
 UTC_WHOLE_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
 
 FORMATS = FormatChecker()

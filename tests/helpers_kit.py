@@ -1,6 +1,7 @@
-"""Helpers of the integrator-kit tests (admin API, faults, determinism, state file, pytest plugin).
+"""Constants the tests share, and helpers of the integrator-kit tests (admin API, faults, ...).
 
-Every helper takes any client with httpx's interface: Starlette's TestClient or an httpx.Client.
+A plain module, not conftest.py: two conftest.py files (here and in conformance/) make
+`import conftest` ambiguous. Every helper takes any client with httpx's interface.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ REDEEM = "/v1/campaigns/summer-promo/redeem"
 FIXTURE_BATCH = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"  # 100 codes, SUMM-AX7K9M2P among them
 FIXTURE_CODE = "SUMM-AX7K9M2P"
 FROZEN = "2025-06-01T12:00:00Z"
+# The request body of the docs' curl example.
+DOCS_BODY = {
+    "slug": "summer-promo",
+    "batchSize": 100,
+    "pointsValue": 500,
+    "label": "In-store promo cards",
+    "expiresAt": "2025-12-31T23:59:59Z",
+}
 
 
 def plain_client(app: Starlette) -> TestClient:

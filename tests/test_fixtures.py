@@ -12,19 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers_kit import ACME_TEST, DOCS_BODY
 
 from mockserver import FixtureError, create_app
 from mockserver.serving import free_port
 
-ACME_TEST = "sk_test_acme_mock_secret"
 GLOBEX_TEST = "sk_test_globex_mock_secret"
-DOCS_BODY = {
-    "slug": "summer-promo",
-    "batchSize": 100,
-    "pointsValue": 500,
-    "label": "In-store promo cards",
-    "expiresAt": "2025-12-31T23:59:59Z",
-}
 
 
 def document(**top: Any) -> dict[str, Any]:

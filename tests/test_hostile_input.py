@@ -14,14 +14,9 @@ import logging
 from typing import Any, NamedTuple
 
 import pytest
+from helpers_kit import ACME_TEST, BATCHES, GENERATE, REDEEM, STATS, VERIFY
 
 Api = Any  # the `api` fixture of conftest.py
-ACME_TEST = "sk_test_acme_mock_secret"
-GENERATE = "/v1/campaigns/codes/generate"
-BATCHES = "/v1/campaigns/codes/batches"
-VERIFY = "/v1/campaigns/codes/verify"
-STATS = "/v1/campaigns/codes/stats"
-REDEEM = "/v1/campaigns/summer-promo/redeem"
 INVALID = "Invalid request body"
 BATCH_SIZE = "batchSize must be between 1 and 10000"
 POINTS = "pointsValue must be positive"
