@@ -11,7 +11,6 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.datastructures import State
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,13 +27,6 @@ CLOCK_USAGE = 'Send {"now": "<RFC 3339 date-time>"} or {"advanceSeconds": <numbe
 REVOKE_USAGE = 'Send {"code": "<code>"} or {"batchId": "<batch id>"}'
 # Far enough from datetime's limits that a running clock never overflows.
 CLOCK_LIMITS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
-
-
-def reset(state: State) -> None:
-    """Back to the loaded fixtures: a fresh backend, failure draws started over, an empty journal."""
-    state.backend = state.new_backend()
-    state.faults.reseed()
-    state.journal.clear()
 
 
 async def read_object(request: Request, usage: str) -> dict[str, Any]:
@@ -68,7 +60,7 @@ async def health(request: Request) -> Response:
 
 
 async def reset_state(request: Request) -> Response:
-    reset(request.app.state)
+    request.app.state.reset()
     return success({"reset": True})
 
 

@@ -106,7 +106,7 @@ class CodesBackend:
             raise Forbidden("API key has been revoked")
         if not key.application_active:
             raise Forbidden("Application is not active")
-        return Principal(key.partner, key.environment)
+        return key.principal
 
     def campaign(self, principal: Principal, slug: str) -> Campaign:
         campaign = self._campaigns.get((principal.partner.id, principal.environment, slug))

@@ -6,16 +6,23 @@ Plain Python, no web import; `backend.CodesBackend` keeps them and acts on them.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Environment(enum.Enum):
     TEST = "TEST"
     LIVE = "LIVE"
+
+    # Members are singletons, so identity is the right hash, and cheaper than Enum's own (it
+    # runs Python code, on every campaign lookup).
+    __hash__ = object.__hash__
 
     @classmethod
     def of_secret(cls, secret: str) -> Environment | None:
@@ -47,7 +54,9 @@ class Clock:
 
     def __init__(self, frozen_at: datetime | None = None) -> None:
         self._frozen_at = frozen_at
+        self._frozen_seconds = frozen_at.timestamp() if frozen_at is not None else None
         self._offset = timedelta(0)
+        self._offset_seconds = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -58,25 +67,42 @@ class Clock:
     def offset(self) -> timedelta:
         return self._offset
 
+    def timestamp(self) -> float:
+        """Now, in seconds since the epoch."""
+        frozen = self._frozen_seconds
+        return (time.time() if frozen is None else frozen) + self._offset_seconds
+
     def now(self) -> datetime:
-        base = self._frozen_at or datetime.now(UTC)
-        return (base + self._offset).replace(microsecond=0)
+        """Now, to the second (the API's timestamps have no fractions)."""
+        return datetime.fromtimestamp(math.floor(self.timestamp()), UTC)
 
     def set(self, instant: datetime) -> None:
         """Make now `instant`; a running clock goes on from there, a frozen one stays."""
         with self._lock:
-            self._offset = instant - (self._frozen_at or datetime.now(UTC))
+            self._shift(instant - (self._frozen_at or datetime.now(UTC)))
 
     def advance(self, by: timedelta) -> None:
         """Move now by `by` (backwards if negative)."""
         with self._lock:
-            self._offset += by
+            self._shift(self._offset + by)
+
+    def _shift(self, offset: timedelta) -> None:
+        self._offset = offset
+        self._offset_seconds = offset.total_seconds()
 
 
 @dataclass(frozen=True)
 class Partner:
     id: str
     name: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: one partner in one environment (D3)."""
+
+    partner: Partner
+    environment: Environment
 
 
 @dataclass(frozen=True)
@@ -87,13 +113,10 @@ class ApiKey:
     application_active: bool
     revoked: bool
 
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request acts for: one partner in one environment (D3)."""
-
-    partner: Partner
-    environment: Environment
+    @functools.cached_property
+    def principal(self) -> Principal:
+        """Who the key acts for: built once, as every request with the key needs it."""
+        return Principal(self.partner, self.environment)
 
 
 @dataclass(eq=False)
@@ -139,22 +162,23 @@ class Batch:
         return self.expires_at is not None and self.expires_at <= now
 
 
-@dataclass(frozen=True)
-class GeneratedBatch:
+# What the operations return, one per request: named tuples, which cost less to build than
+# frozen dataclasses.
+
+
+class GeneratedBatch(NamedTuple):
     batch: Batch
     codes: list[str]
 
 
-@dataclass(frozen=True)
-class BatchPage:
+class BatchPage(NamedTuple):
     batches: list[Batch]
     total: int
     page: int
     limit: int
 
 
-@dataclass(frozen=True)
-class CodeStats:
+class CodeStats(NamedTuple):
     total_codes: int = 0
     active_codes: int = 0
     redeemed_codes: int = 0
@@ -163,8 +187,7 @@ class CodeStats:
     total_batches: int = 0
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What verify says of a code (D7)."""
 
     valid: bool
@@ -176,8 +199,7 @@ class Verdict:
     message: str
 
 
-@dataclass(frozen=True)
-class Redemption:
+class Redemption(NamedTuple):
     code: str
     user_id: str
     points_awarded: int

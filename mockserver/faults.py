@@ -10,8 +10,6 @@ import asyncio
 import random
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
-
 from .errors import BadRequest, InjectedError, ServiceUnavailable
 
 MAX_DELAY_MS = 30_000
@@ -59,6 +57,8 @@ class Faults:
             raise ValueError(f"error rate must be between 0 and 1, not {error_rate}")
         self.latency_ms = latency_ms
         self.error_rate = error_rate
+        # Whether a request that asks for nothing (no `Prefer` header) goes on untouched.
+        self.idle = not (latency_ms or error_rate)
         self._seed = seed
         self.reseed()
 
@@ -67,11 +67,9 @@ class Faults:
         # A generator of its own, so injected failures never shift the codes and ids drawn.
         self._chaos = random.Random(None if self._seed is None else f"gamifyhost-mock chaos {self._seed}")
 
-    async def apply(self, headers: Headers) -> None:
-        """Wait, then fail as configured or asked; returning lets the request go on."""
-        if not (self.latency_ms or self.error_rate or "prefer" in headers):
-            return
-        preference = parse_prefer(headers.getlist("prefer"))
+    async def apply(self, prefer: list[str]) -> None:
+        """Wait, then fail as configured or as the `Prefer` values ask; returning lets the request go on."""
+        preference = parse_prefer(prefer)
         delay_ms = self.latency_ms + preference.delay_ms
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)

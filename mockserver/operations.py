@@ -7,12 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .backend import CodesBackend
 from .domain import Batch, Principal
 from .timestamps import format_timestamp, parse_timestamp
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is built per request, and frozen ones are slow to build
 class Call:
     """A request that passed authentication and the spec's validation."""
 
@@ -25,17 +27,21 @@ class Call:
 
 
 @functools.lru_cache(maxsize=4096)
-def render_batch(batch: Batch) -> dict[str, Any]:
-    """A batch as the API shows it; its fields never change, so listings reuse the rendering."""
-    return {
-        "id": batch.id,
-        "campaignId": batch.campaign.id,
-        "batchSize": batch.batch_size,
-        "pointsValue": batch.points_value,
-        "label": batch.label,
-        "expiresAt": format_timestamp(batch.expires_at),
-        "createdAt": format_timestamp(batch.created_at),
-    }
+def render_batch(batch: Batch) -> orjson.Fragment:
+    """A batch's JSON as the API shows it; its fields never change, so listings reuse it."""
+    return orjson.Fragment(
+        orjson.dumps(
+            {
+                "id": batch.id,
+                "campaignId": batch.campaign.id,
+                "batchSize": batch.batch_size,
+                "pointsValue": batch.points_value,
+                "label": batch.label,
+                "expiresAt": format_timestamp(batch.expires_at),
+                "createdAt": format_timestamp(batch.created_at),
+            }
+        )
+    )
 
 
 def generate_codes(call: Call) -> dict[str, Any]:

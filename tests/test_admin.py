@@ -130,7 +130,7 @@ def test_mask_secret_keeps_the_prefix_and_at_most_the_last_four_characters(secre
 
 
 def test_journal_keeps_only_the_latest_entries() -> None:
-    journal = Journal(now=lambda: datetime(2025, 1, 1, tzinfo=UTC), size=3)
+    journal = Journal(now=lambda: datetime(2025, 1, 1, tzinfo=UTC).timestamp(), size=3)
     scope = {"headers": [], "method": "GET", "path": "/x", "query_string": b""}
     for _ in range(5):
         journal.record(scope, 200, 1.0)
