@@ -40,6 +40,7 @@ from .errors import (
     NotFound,
     Unauthorized,
 )
+from .store import CodeStore
 
 CODE_VALID = "Code is valid and redeemable"
 CAMPAIGN_ENDED = "Campaign has ended"
@@ -65,12 +66,10 @@ class CodesBackend:
     ) -> None:
         self.clock = clock or Clock()
         self.randomness = randomness or Randomness()
-        self._drawer = CodeDrawer(code_format, self.randomness)
-        self._digester = digester or CodeDigester()
+        self._store = CodeStore(CodeDrawer(code_format, self.randomness), digester or CodeDigester())
         self._lock = threading.RLock()
         self._keys: dict[bytes, ApiKey] = {}
         self._campaigns: dict[tuple[str, Environment, str], Campaign] = {}
-        self._codes: dict[int, Batch] = {}  # digest of each code -> its batch; never the code
         self._redeemed: set[int] = set()
         self._revoked: set[int] = set()
         self._sequence = 0
@@ -88,7 +87,7 @@ class CodesBackend:
         """Store a batch of `batch_size` fresh codes, `known_codes` among them."""
         with self._lock:
             batch = self._new_batch(campaign, **fields)
-            return GeneratedBatch(batch, self._store_codes(batch, known_codes))
+            return GeneratedBatch(batch, self._store.add_batch(batch, known_codes))
 
     # -- operations ----------------------------------------------------------------------
 
@@ -133,7 +132,7 @@ class CodesBackend:
                 expires_at=expires_at,
                 created_at=self.clock.now(),
             )
-            return GeneratedBatch(batch, self._store_codes(batch, []))
+            return GeneratedBatch(batch, self._store.add_batch(batch, []))
 
     def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
         """One page of the campaign's batches, newest first, without touching the others."""
@@ -214,11 +213,11 @@ class CodesBackend:
 
     def revoke_code(self, code: str) -> bool:
         """Revoke one code (the dashboard's job in the real service); False if unknown."""
-        digest = self._digester.digest(code)
         with self._lock:
-            batch = self._codes.get(digest)
-            if batch is None:
+            found = self._store.owner(code)
+            if found is None:
                 return False
+            digest, batch = found
             if digest not in self._revoked and not batch.revoked:
                 self._revoked.add(digest)
                 batch.revoked_count += 1
@@ -240,10 +239,11 @@ class CodesBackend:
 
     @property
     def code_count(self) -> int:
-        return len(self._codes)
+        return len(self._store)
 
     def has_code(self, code: str) -> bool:
-        return self._digester.digest(code) in self._codes
+        with self._lock:
+            return self._store.owner(code) is not None
 
     # -- saved state ---------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class CodesBackend:
         with self._lock:
             batches = [batch for campaign in self._campaigns.values() for batch in campaign.batches]
             records = [_own_fields(batch) for batch in batches]
-            owners = dict(self._codes)
+            owners = self._store.owners()
             redeemed, revoked = frozenset(self._redeemed), frozenset(self._revoked)
             sequence, offset = self._sequence, self.clock.offset
         # Grouping the digests by batch happens outside the lock, so generate does not wait on it.
@@ -263,35 +263,33 @@ class CodesBackend:
             SavedBatch(_campaign_key(batch.campaign), record, digests[id(batch)])
             for batch, record in zip(batches, records, strict=True)
         ]
-        return Snapshot(self._digester.key, sequence, saved, redeemed, revoked, offset)
+        return Snapshot(self._store.digester.key, sequence, saved, redeemed, revoked, offset)
 
     def restore(self, snapshot: Snapshot) -> None:
         """Carry on from a snapshot of a backend on the same fixtures; ValueError if it does not fit."""
         with self._lock:
             from_fixtures = {batch.id: batch for c in self._campaigns.values() for batch in c.batches}
             batches: dict[str, Batch] = {}
-            codes: dict[int, Batch] = {}
+            codes: list[tuple[Batch, list[int]]] = []
             for saved in snapshot.batches:
                 batch = self._restored_batch(saved, from_fixtures.pop(saved.fields.get("id"), None))
                 if batches.setdefault(batch.id, batch) is not batch:
                     raise ValueError(f"batch {batch.id} appears twice")
                 if len(saved.digests) != batch.batch_size:
                     raise ValueError(f"batch {batch.id}: {len(saved.digests)} codes for {batch.batch_size}")
-                codes.update(dict.fromkeys(saved.digests, batch))
-            if len(codes) != sum(batch.batch_size for batch in batches.values()):
-                raise ValueError("a code appears twice")
+                codes.append((batch, saved.digests))
+            store = self._store.restored(CodeDigester(snapshot.digest_key), codes)
             if from_fixtures:
                 raise ValueError(f"the fixtures' batch {next(iter(from_fixtures))} is missing from it")
-            if not (snapshot.redeemed | snapshot.revoked) <= codes.keys():
+            if not all(map(store.__contains__, snapshot.redeemed | snapshot.revoked)):
                 raise ValueError("it marks as redeemed or revoked codes that no batch has")
             for campaign in self._campaigns.values():
                 campaign.batches.clear()
             for batch in sorted(batches.values(), key=lambda stored: stored.order_key):
                 batch.campaign.batches.append(batch)
-            self._codes = codes
+            self._store = store
             self._redeemed, self._revoked = set(snapshot.redeemed), set(snapshot.revoked)
             self._sequence = max([snapshot.sequence, *(batch.sequence for batch in batches.values())])
-            self._digester = CodeDigester(snapshot.digest_key)
             self.clock.advance(snapshot.clock_offset - self.clock.offset)
             self.revision += 1
 
@@ -312,10 +310,10 @@ class CodesBackend:
 
     def _find(self, principal: Principal, code: str) -> tuple[int, Batch] | None:
         """The code's digest and batch, if it belongs to the principal's partner and environment."""
-        digest = self._digester.digest(code)
-        batch = self._codes.get(digest)
-        if batch is None:
+        found = self._store.owner(code)
+        if found is None:
             return None
+        digest, batch = found
         owner = batch.campaign
         if owner.partner != principal.partner or owner.environment is not principal.environment:
             return None
@@ -336,25 +334,12 @@ class CodesBackend:
         self.revision += 1  # a new batch is a change a state file must take in
         fields.setdefault("id", self.randomness.uuid4())
         batch = Batch(campaign=campaign, sequence=self._sequence, **fields)  # type: ignore[arg-type]
-        bisect.insort(campaign.batches, batch, key=lambda stored: stored.order_key)
+        batches = campaign.batches
+        if not batches or batches[-1].order_key <= batch.order_key:
+            batches.append(batch)  # the usual case: the newest batch of its campaign
+        else:
+            bisect.insort(batches, batch, key=lambda stored: stored.order_key)
         return batch
-
-    def _store_codes(self, batch: Batch, known: list[str]) -> list[str]:
-        """Draw codes unique across the whole mock and keep only their digests."""
-        stored = self._codes
-        normalised = [code.strip().upper() for code in known]
-        codes = dict(zip(self._digester.digests(normalised), normalised, strict=True))
-        if len(codes) != len(known) or codes.keys() & stored.keys():
-            raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
-        while len(codes) < batch.batch_size:
-            drawn = self._drawer.draw(batch.campaign.slug, batch.batch_size - len(codes))
-            fresh = dict(zip(self._digester.digests(drawn), drawn, strict=True))
-            # Set operations on the keys keep the (rare) clash checks out of a Python loop.
-            for clash in fresh.keys() & stored.keys() | fresh.keys() & codes.keys():
-                del fresh[clash]
-            codes.update(fresh)
-        stored.update(dict.fromkeys(codes, batch))
-        return list(codes.values())
 
 
 def _own_fields(batch: Batch) -> dict[str, Any]:

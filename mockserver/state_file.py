@@ -31,7 +31,7 @@ from .backend import CodesBackend
 from .domain import Environment, SavedBatch, Snapshot
 from .timestamps import format_timestamp, parse_timestamp
 
-FORMAT = "gamifyhost-mock-state/1"
+FORMAT = "gamifyhost-mock-state/2"  # 2: codes digested with AES-256 (1: BLAKE2b)
 SAVE_INTERVAL = 0.5
 logger = logging.getLogger("mockserver")
 
@@ -58,7 +58,7 @@ _BATCH_PROPERTIES = {
 }
 _PROPERTIES = {
     "format": {"const": FORMAT},
-    "digest_key": {"type": "string", "pattern": "^([0-9a-f]{2}){1,64}$"},
+    "digest_key": {"type": "string", "pattern": "^[0-9a-f]{64}$"},  # an AES-256 key
     "sequence": _COUNT,
     "clock_offset_seconds": {"type": "number", "minimum": -1e11, "maximum": 1e11},
     "batches": {

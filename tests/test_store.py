@@ -1,0 +1,192 @@
+"""The code engine's parts: AES digests, the drawer's layout of codes, ids, and the code store.
+
+tests/test_codes.py checks what the API shows of codes (format, alphabet, uniformity,
+uniqueness); here each part is checked against a plain reference written in the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, Randomness
+from mockserver.domain import Batch, Campaign, CampaignStatus, Environment, Partner
+from mockserver.store import CodeStore
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+KEY = bytes(range(32))
+
+
+def reference_digest(code: str, key: bytes = KEY) -> int:
+    """AES-256 of the code, a 0x01 byte and zeros as one block; its first 8 bytes, big-endian."""
+    block = code.encode() + b"\x01"
+    block += bytes(16 - len(block))
+    encrypted = Cipher(algorithms.AES(key), modes.ECB()).encryptor().update(block)
+    return int.from_bytes(encrypted[:8], "big")
+
+
+def test_a_digest_is_aes_256_of_the_padded_code_cut_to_64_bits() -> None:
+    digester = CodeDigester(KEY)
+    for code in ["SUMM-AX7K9M2P", "A", "", "AB-CDEFGHJK", "X" * MAX_CODE_LENGTH]:
+        assert digester.digest(code) == reference_digest(code)
+
+
+def test_a_digest_trims_and_upper_cases_what_a_client_typed() -> None:
+    digester = CodeDigester(KEY)
+    assert digester.digest("  summ-ax7k9m2p\t") == reference_digest("SUMM-AX7K9M2P")
+
+
+def test_the_padding_tells_apart_codes_that_differ_only_in_trailing_nul_bytes() -> None:
+    digester = CodeDigester(KEY)
+    assert len({digester.digest("AB"), digester.digest("AB\x00"), digester.digest("AB\x01")}) == 3
+
+
+def test_text_too_long_to_be_a_code_has_no_digest() -> None:
+    assert CodeDigester(KEY).digest("X" * (MAX_CODE_LENGTH + 1)) is None
+    assert CodeDigester(KEY).digest("É" * 8) is None  # 16 bytes in UTF-8
+
+
+def test_digests_of_many_codes_at_once_equal_their_digests_one_by_one() -> None:
+    digester = CodeDigester(KEY)
+    same_length = [f"SUMM-{i:08d}" for i in range(1000)]
+    mixed = ["A", "SUMM-AX7K9M2P", "AB-CD", ""]
+    assert digester.digests(same_length, length=13) == [reference_digest(code) for code in same_length]
+    assert digester.digests(mixed) == [reference_digest(code) for code in mixed]
+    assert digester.digests([], length=13) == digester.digests([]) == []
+
+
+def test_the_key_matters_and_a_fresh_digester_draws_its_own() -> None:
+    assert CodeDigester(KEY).digest("SUMM-AX7K9M2P") != CodeDigester(bytes(32)).digest("SUMM-AX7K9M2P")
+    assert CodeDigester().key != CodeDigester().key
+    assert len(CodeDigester().key) == 32
+
+
+def test_digests_of_non_ascii_codes_are_refused() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        CodeDigester(KEY).digests(["SUMM-ÀÀÀÀÀÀÀÀ"], length=13)
+
+
+def test_a_code_format_too_long_to_digest_is_refused() -> None:
+    with pytest.raises(ValueError, match="15"):
+        CodeFormat(prefix_length=4, random_length=11, alphabet=ALPHABET)
+
+
+@pytest.mark.parametrize("random_length", [1, 6, 7, 8, 10])
+@pytest.mark.parametrize("slug", ["summer-promo", "ab", "a-b", "x"])
+def test_drawn_codes_are_the_prefix_a_hyphen_and_random_characters_in_draw_order(
+    random_length: int, slug: str
+) -> None:
+    code_format = CodeFormat(prefix_length=4, random_length=random_length, alphabet=ALPHABET)
+    stream = random.Random(3)
+    randomness = Randomness(seed=3)
+    randomness.token_bytes = lambda n: bytes(stream.randrange(248) for _ in range(n))  # never rejected
+    codes = CodeDrawer(code_format, randomness).draw(slug, 37)
+    # The same bytes, laid out the plain way.
+    again = random.Random(3)
+    characters = "".join(ALPHABET[again.randrange(248) % 31] for _ in range(37 * random_length))
+    prefix = slug[:4].upper() + "-"
+    assert codes == [
+        prefix + characters[i : i + random_length] for i in range(0, len(characters), random_length)
+    ]
+
+
+def test_ids_are_version_4_uuids_written_as_the_uuid_module_writes_them() -> None:
+    randomness = Randomness()
+    for raw in [bytes(16), b"\xff" * 16, *(os.urandom(16) for _ in range(500))]:
+        randomness.token_bytes = lambda _n, raw=raw: raw
+        assert randomness.uuid4() == str(uuid.UUID(bytes=raw, version=4))
+
+
+# -- the store ---------------------------------------------------------------------------
+
+CAMPAIGN = Campaign(
+    "c-1", Partner("p-1", "Acme"), Environment.TEST, "summer-promo", "Summer", CampaignStatus.ACTIVE
+)
+
+
+def batch(number: int, size: int) -> Batch:
+    return Batch(f"b-{number}", CAMPAIGN, size, 1, None, None, datetime(2025, 1, 1, tzinfo=UTC), number)
+
+
+def store_drawing(token_bytes: object) -> CodeStore:
+    randomness = Randomness(seed=1)
+    randomness.token_bytes = token_bytes  # type: ignore[assignment]
+    return CodeStore(CodeDrawer(CodeFormat(4, 8, ALPHABET), randomness), CodeDigester(KEY))
+
+
+def test_every_code_of_every_batch_finds_its_batch_and_nothing_else_does() -> None:
+    store = store_drawing(os.urandom)
+    batches = [batch(number, size) for number, size in enumerate([1, 50, 7, 300])]
+    codes = {b.id: store.add_batch(b, []) for b in batches}
+    assert len(store) == 358
+    for b in batches:
+        assert len(set(codes[b.id])) == b.batch_size
+        assert {store.owner(code.lower())[1] for code in codes[b.id]} == {b}  # type: ignore[index]
+    more = batch(9, 20)  # drawn after the first lookups: the mapping catches up again
+    later = store.add_batch(more, [])
+    assert store.owner(later[0]) == (reference_digest(later[0]), more)
+    assert store.owner("SUMM-22222222") is None and store.owner("") is None
+    assert store.owners() == {
+        reference_digest(code): b for b in [*batches, more] for code in codes.get(b.id, later)
+    }
+
+
+def test_generating_builds_no_mapping_until_a_code_is_looked_up() -> None:
+    store = store_drawing(os.urandom)
+    codes = store.add_batch(batch(1, 100), [])
+    assert store._owners == {} and len(store._unindexed) == 1
+    store.owner(codes[0])
+    assert len(store._owners) == 100 and store._unindexed == []
+
+
+def test_a_draw_that_repeats_a_stored_code_leaves_the_store_as_it_was_and_draws_again() -> None:
+    # Bytes 0..1 only: 2**8 codes exist, so a 100-code draw repeats itself and earlier codes.
+    rng = random.Random(5)
+    store = store_drawing(lambda n: bytes(rng.getrandbits(1) for _ in range(n)))
+    first = store.add_batch(batch(1, 100), [])
+    second = store.add_batch(batch(2, 100), [])
+    assert len(set(first) | set(second)) == 200 == len(store)
+    assert {store.owner(code)[1].id for code in first} == {"b-1"}  # type: ignore[index]
+    assert {store.owner(code)[1].id for code in second} == {"b-2"}  # type: ignore[index]
+
+
+def test_a_draw_that_repeats_itself_stores_nothing_of_it() -> None:
+    # The first draw is the same code 100 times; it must leave no digest behind.
+    draws = itertools.chain([bytes(2000)], iter(lambda: os.urandom(2000), None))
+    store = store_drawing(lambda n: next(draws)[:n])
+    codes = store.add_batch(batch(1, 100), [])
+    assert len(set(codes)) == 100 == len(store)
+    assert store.owner("SUMM-AAAAAAAA") is None
+
+
+def test_known_codes_are_kept_and_must_not_repeat_stored_ones() -> None:
+    store = store_drawing(os.urandom)
+    codes = store.add_batch(batch(1, 5), ["summ-ax7k9m2p", "SUMM-BX7K9M2P"])
+    assert codes[:2] == ["SUMM-AX7K9M2P", "SUMM-BX7K9M2P"] and len(set(codes)) == 5
+    with pytest.raises(ValueError, match="repeat"):
+        store.add_batch(batch(2, 5), ["SUMM-AX7K9M2P"])
+    with pytest.raises(ValueError, match="repeat"):
+        store.add_batch(batch(3, 5), ["SUMM-CX7K9M2P", "summ-cx7k9m2p"])
+    assert len(store) == 5
+
+
+def test_a_restored_store_holds_exactly_the_given_digests() -> None:
+    store = store_drawing(os.urandom)
+    one, two = batch(1, 2), batch(2, 1)
+    restored = store.restored(CodeDigester(KEY), [(one, [11, 12]), (two, [13])])
+    assert len(restored) == 3 and 12 in restored and 14 not in restored
+    assert restored.owners() == {11: one, 12: one, 13: two}
+    with pytest.raises(ValueError, match="twice"):
+        store.restored(CodeDigester(KEY), [(one, [11, 12]), (two, [12])])
+
+
+def test_drawn_codes_match_the_format() -> None:
+    codes = store_drawing(os.urandom).add_batch(batch(1, 2000), [])
+    assert all(re.fullmatch(rf"SUMM-[{ALPHABET}]{{8}}", code) for code in codes)
