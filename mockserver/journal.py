@@ -82,7 +82,8 @@ class Journal:
 
     def __init__(self, now: Callable[[], float], size: int = JOURNAL_SIZE) -> None:
         self._now = now  # the mock's clock, in seconds since the epoch
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        # Plain tuples, made entries when read: a named tuple's constructor runs Python code.
+        self._entries: deque[tuple[Any, ...]] = deque(maxlen=size)
         self._ids = itertools.count(1)
 
     def record(self, scope: Scope, status: int, duration_ms: float) -> None:
@@ -91,23 +92,13 @@ class Journal:
             if name == b"x-api-secret":
                 secret = mask_secret(value.decode("latin-1"))
                 break
-        path, query = scope["path"], scope["query_string"].decode("latin-1")
-        method, entry_id = scope["method"], next(self._ids)
+        path, query = mask_secrets_in(scope["path"]), mask_secrets_in(scope["query_string"].decode("latin-1"))
         self._entries.append(
-            JournalEntry(
-                entry_id,
-                self._now(),
-                method,
-                mask_secrets_in(path),
-                mask_secrets_in(query),
-                status,
-                duration_ms,
-                secret,
-            )
+            (next(self._ids), self._now(), scope["method"], path, query, status, duration_ms, secret)
         )
 
     def entries(self) -> list[JournalEntry]:
-        return list(self._entries)
+        return list(map(JournalEntry._make, self._entries))
 
     def clear(self) -> None:
         self._entries.clear()

@@ -146,15 +146,30 @@ def test_generating_builds_no_mapping_until_a_code_is_looked_up() -> None:
     assert len(store._owners) == 100 and store._unindexed == []
 
 
-def test_a_draw_that_repeats_a_stored_code_leaves_the_store_as_it_was_and_draws_again() -> None:
+@pytest.mark.parametrize("looked_up", [False, True], ids=["before any lookup", "after a lookup"])
+def test_a_draw_that_repeats_a_stored_code_leaves_the_store_as_it_was_and_draws_again(
+    looked_up: bool,
+) -> None:
     # Bytes 0..1 only: 2**8 codes exist, so a 100-code draw repeats itself and earlier codes.
     rng = random.Random(5)
     store = store_drawing(lambda n: bytes(rng.getrandbits(1) for _ in range(n)))
     first = store.add_batch(batch(1, 100), [])
+    if looked_up:
+        assert store.owner(first[0]) is not None
     second = store.add_batch(batch(2, 100), [])
     assert len(set(first) | set(second)) == 200 == len(store)
     assert {store.owner(code)[1].id for code in first} == {"b-1"}  # type: ignore[index]
     assert {store.owner(code)[1].id for code in second} == {"b-2"}  # type: ignore[index]
+
+
+def test_codes_that_were_looked_up_are_held_once() -> None:
+    store = store_drawing(os.urandom)
+    codes = [store.add_batch(batch(number, 50), []) for number in range(4)]
+    assert len(store._young) == 200 and store._owners == {}
+    store.owner(codes[0][0])
+    assert len(store._owners) == 200 and store._young == set() and len(store) == 200
+    store.add_batch(batch(9, 10), [])
+    assert len(store._young) == 10 and len(store) == 210
 
 
 def test_a_draw_that_repeats_itself_stores_nothing_of_it() -> None:
