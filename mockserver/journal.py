@@ -37,7 +37,7 @@ def mask_secret(secret: str) -> str:
 
 def mask_secrets_in(text: str) -> str:
     """`text` with every secret-shaped part masked, also where percent-encoding hides one."""
-    if "%" not in text and "k_" not in text.lower():  # the usual path and query: nothing to mask
+    if "%" not in text and "k_" not in text and "K_" not in text:  # the usual case: nothing to mask
         return text
     masked = _SECRET_IN_TEXT.sub(_masked, text)
     decoded = masked
