@@ -95,6 +95,15 @@ def encode(snapshot: Snapshot) -> dict[str, Any]:
 
 def decode(document: Any) -> Snapshot:
     """The snapshot a state file's JSON holds; ValueError naming the place of the first problem."""
+    written_as = document.get("format") if isinstance(document, dict) else None
+    if (
+        isinstance(written_as, str)
+        and written_as.startswith("gamifyhost-mock-state/")
+        and written_as != FORMAT
+    ):
+        raise ValueError(
+            f"format: written as {written_as} by another version of the mock, which reads {FORMAT}"
+        )
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(document))
     if error is not None:
         place = ".".join(str(part) for part in error.absolute_path) or "top level"

@@ -157,6 +157,10 @@ def saved_document(state_file: Path) -> dict[str, Any]:
     [
         (lambda doc: b"{not json", "not a state file of this mock"),
         (lambda doc: {**doc, "format": "other/9"}, "format"),
+        (
+            lambda doc: {**doc, "format": "gamifyhost-mock-state/1"},
+            "written as gamifyhost-mock-state/1 by another version",
+        ),
         (lambda doc: {k: v for k, v in doc.items() if k != "redeemed"}, "'redeemed' is a required property"),
         (
             lambda doc: {**doc, "batches": [{**doc["batches"][0], "batch_size": "100"}]},
