@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 TokenBytes = Callable[[int], bytes]
-POOL_BYTES = 64 * 1024
 # A code and its padding fill one AES block (see CodeDigester).
 MAX_CODE_LENGTH = 15
 # Array typecodes by item size: 1, 2, 4 and 8 bytes.
@@ -27,7 +26,7 @@ class Randomness:
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
-        self.token_bytes: TokenBytes = SystemPool() if seed is None else random.Random(seed).randbytes
+        self.token_bytes: TokenBytes = os.urandom if seed is None else random.Random(seed).randbytes
 
     def uuid4(self) -> str:
         """A random (version 4) UUID, as `str(uuid.UUID(bytes=..., version=4))` writes it."""
@@ -36,26 +35,6 @@ class Randomness:
         raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
         text = raw.hex()
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-class SystemPool:
-    """Bytes from `os.urandom`, fetched POOL_BYTES at a time: one system call serves many draws.
-
-    Each byte is handed out once. A forked child fetches its own pool, so two processes never
-    hand out the same bytes.
-    """
-
-    def __init__(self) -> None:
-        self._pool, self._offset, self._pid = b"", 0, 0
-        self._lock = threading.Lock()
-
-    def __call__(self, count: int) -> bytes:
-        with self._lock:
-            start = self._offset
-            if count > len(self._pool) - start or self._pid != os.getpid():
-                self._pool, start, self._pid = os.urandom(max(count, POOL_BYTES)), 0, os.getpid()
-            self._offset = start + count
-            return self._pool[start : start + count]
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mockserver import codes as codes_module
-from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, Randomness, SystemPool
+from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, Randomness
 from mockserver.domain import Batch, Campaign, CampaignStatus, Environment, Partner
 from mockserver.store import CodeStore
 
@@ -103,34 +102,6 @@ def test_ids_are_version_4_uuids_written_as_the_uuid_module_writes_them() -> Non
     for raw in [bytes(16), b"\xff" * 16, *(os.urandom(16) for _ in range(500))]:
         randomness.token_bytes = lambda _n, raw=raw: raw
         assert randomness.uuid4() == str(uuid.UUID(bytes=raw, version=4))
-
-
-def test_the_system_pool_hands_out_each_byte_of_os_urandom_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    fetched: list[bytes] = []
-    real_urandom = os.urandom
-
-    def urandom(count: int) -> bytes:
-        fetched.append(real_urandom(count))
-        return fetched[-1]
-
-    monkeypatch.setattr(codes_module.os, "urandom", urandom)
-    pool = SystemPool()
-    sizes = [850, 16, 0, 1, 65536, 70000, 3000, 64000]
-    drawn = [pool(size) for size in sizes]
-    assert [len(chunk) for chunk in drawn] == sizes
-    # Each fetch is handed out in order, from its start, and never twice.
-    handed = b"".join(drawn)
-    assert all(handed.count(chunk) == 1 for chunk in drawn if len(chunk) >= 16)
-    assert len(fetched) == 5 and all(len(block) >= codes_module.POOL_BYTES for block in fetched)
-    assert drawn[0] + drawn[1] + drawn[3] == fetched[0][:867]
-
-
-def test_a_forked_process_fetches_its_own_pool(monkeypatch: pytest.MonkeyPatch) -> None:
-    pool = SystemPool()
-    before = pool(32)
-    monkeypatch.setattr(codes_module.os, "getpid", lambda: -1)  # as in a child after fork()
-    after = pool(32)
-    assert after != before and pool._pid == -1 and pool._offset == 32
 
 
 # -- the store ---------------------------------------------------------------------------
