@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import math
 import os
 import random
+import re
 import sys
 import threading
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 TokenBytes = Callable[[int], bytes]
-# A code and its padding fill one AES block (see CodeDigester).
-MAX_CODE_LENGTH = 15
-# Array typecodes by item size: 1, 2, 4 and 8 bytes.
-_WORD_TYPECODES = {array(typecode).itemsize: typecode for typecode in "BHIQ"}
-_PADDING = {length: "\x01" + "\x00" * (15 - length) for length in range(MAX_CODE_LENGTH + 1)}
+# A code, a 0x01 byte and zeros fill one 16-byte block: of a sheet, and of AES.
+BLOCK = 16
+MAX_CODE_LENGTH = BLOCK - 1
+_PADDING = {length: b"\x01" + bytes(MAX_CODE_LENGTH - length) for length in range(BLOCK)}
+# What a code may hold: it goes into JSON as it is, so printable ASCII but `"` and `\`.
+_CODE_TEXT = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*", re.ASCII)
 
 
 class Randomness:
@@ -53,14 +55,67 @@ class CodeFormat:
         return slug[: self.prefix_length].upper()
 
 
+class CodeSheet(Sequence[str]):
+    """Codes side by side in one buffer of 16-byte blocks: each code, a 0x01 byte, then zeros.
+
+    The blocks are what CodeDigester encrypts, and the codes' JSON array is made from them by
+    two byte-string operations. Python strings, one per code, are made only if the codes are
+    read one by one.
+    """
+
+    __slots__ = ("_codes", "blocks")
+
+    def __init__(self, blocks: bytes) -> None:
+        if len(blocks) % BLOCK:
+            raise ValueError(f"a sheet is made of {BLOCK}-byte blocks")
+        self.blocks = blocks
+        self._codes: list[str] | None = None
+
+    @classmethod
+    def of(cls, codes: Iterable[str]) -> CodeSheet:
+        """A sheet of these codes: printable ASCII but quotes and backslashes, 15 characters at most."""
+        blocks = []
+        for code in codes:
+            if len(code) > MAX_CODE_LENGTH or not _CODE_TEXT.fullmatch(code):
+                raise ValueError(f"not a code this mock can hold: {code!r}")
+            blocks.append(code.encode("ascii") + _PADDING[len(code)])
+        return cls(b"".join(blocks))
+
+    def json(self) -> bytes:
+        """The codes as a JSON array of strings."""
+        text = self.blocks.translate(None, b"\x00")
+        return b'["' + text[:-1].replace(b"\x01", b'","') + b'"]' if text else b"[]"
+
+    def __len__(self) -> int:
+        return len(self.blocks) // BLOCK
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list())
+
+    def __repr__(self) -> str:
+        return f"<CodeSheet of {len(self)} codes>"  # never the codes themselves
+
+    def _list(self) -> list[str]:
+        if self._codes is None:
+            self._codes = self.blocks.translate(None, b"\x00").decode("ascii").split("\x01")[:-1]
+        return self._codes
+
+
 class CodeDrawer:
     """Draws codes in bulk, their random parts uniform over the alphabet (no modulo bias).
 
     Random bytes at or above the largest multiple of the alphabet's size are dropped
     (rejection sampling); the others map to `alphabet[byte % size]`. Both steps run in C
     through `bytes.translate`, so ten thousand codes cost one `token_bytes` call or two. The
-    codes are then laid out in one buffer by strided slice assignments, and split apart:
-    no Python code runs per code.
+    codes are laid out in a sheet by strided slice assignments, a byte column at a time: no
+    Python code runs per code.
     """
 
     def __init__(self, code_format: CodeFormat, randomness: Randomness) -> None:
@@ -74,29 +129,18 @@ class CodeDrawer:
         self._table = bytes(ord(code_format.alphabet[b % size]) for b in range(256))
         self._accept_ratio = cutoff / 256
 
-    def draw(self, slug: str, count: int) -> list[str]:
+    def draw(self, slug: str, count: int) -> CodeSheet:
         """`count` codes for the campaign `slug` (not yet checked for uniqueness)."""
         length = self._format.random_length
-        chars = self._random_characters(count * length)
-        # All the codes in one buffer, each as "\n" PREFIX "-" RANDOM, then split apart (a
-        # slug, so a prefix, has no "\n"). The parts go in by strided slice assignments of
-        # words as wide as the random part allows (8 bytes for 8 characters); NUL bytes fill
-        # the head out to whole words, and go before the split.
-        width = math.gcd(length, 8)
-        head = ("\n" + self._format.prefix(slug) + "-").encode("ascii")
-        padded = head.ljust(-(-len(head) // width) * width, b"\0")
-        typecode = _WORD_TYPECODES[width]
-        head_words, random_words = array(typecode, padded), array(typecode, chars)
-        step = len(head_words) + length // width
-        words = array(typecode, bytes(count * step * width))
-        for offset, word in enumerate(head_words):
-            words[offset::step] = array(typecode, [word]) * count
-        for offset in range(length // width):
-            words[len(head_words) + offset :: step] = random_words[offset :: length // width]
-        text = words.tobytes()
-        if len(padded) > len(head):
-            text = text.translate(None, b"\0")
-        return text[1:].decode("ascii").split("\n")
+        characters = self._random_characters(count * length)
+        head = (self._format.prefix(slug) + "-").encode("ascii")
+        blocks = bytearray(BLOCK * count)
+        for column, byte in enumerate(head):
+            blocks[column::BLOCK] = bytes((byte,)) * count
+        for offset in range(length):
+            blocks[len(head) + offset :: BLOCK] = characters[offset::length]
+        blocks[len(head) + length :: BLOCK] = b"\x01" * count
+        return CodeSheet(bytes(blocks))
 
     def _random_characters(self, count: int) -> bytes:
         """`count` characters of the alphabet, each drawn uniformly."""
@@ -111,13 +155,13 @@ class CodeDrawer:
 class CodeDigester:
     """A keyed 64-bit digest of a code, after trimming and upper-casing it (D5).
 
-    The digest is the first 8 bytes of AES-256 over the code as one 16-byte block: the code,
-    a 0x01 byte, then zeros (the padding tells "AB" from "AB\0"). Under a secret key AES is a
-    pseudorandom permutation, so the digest is a keyed pseudorandom function of the code: it
-    cannot be turned back into a code, nor checked against the ~10^12 codes of a prefix,
-    without the key. All the codes of a batch go through one AES call in ECB mode (AES on
-    each block by itself, which is what is wanted here); hashing them one by one in Python
-    would cost ten times as much.
+    The digest is the first 8 bytes of AES-256 over the code as one 16-byte block, as a
+    CodeSheet holds it: the code, a 0x01 byte, then zeros (telling "AB" from "AB\0"). Under a
+    secret key AES is a pseudorandom permutation, so the digest is a keyed pseudorandom
+    function of the code: it cannot be turned back into a code, nor checked against the
+    ~10^12 codes of a prefix, without the key. A sheet of codes goes through one AES call in
+    ECB mode (AES on each block by itself, which is what is wanted here); hashing codes one
+    by one in Python would cost ten times as much.
     """
 
     def __init__(self, key: bytes | None = None) -> None:
@@ -132,27 +176,16 @@ class CodeDigester:
         block = code.strip().upper().encode("utf-8", "surrogatepass")
         if len(block) > MAX_CODE_LENGTH:
             return None
-        return self._encrypted(block + _PADDING[len(block)].encode("ascii"))[0]
+        return self._encrypted(block + _PADDING[len(block)])[0]
 
-    def digests(self, normalised: list[str], *, length: int | None = None) -> list[int]:
-        """Digests of codes already trimmed and upper-cased: ASCII, such as fresh ones.
+    def digests(self, sheet: CodeSheet) -> array[int]:
+        """The digests of a sheet's codes, in its order (an array: compact, and nothing for the GC)."""
+        return self._encrypted(sheet.blocks)
 
-        `length`, when the caller knows it, is that of every code (the codes of one draw all
-        have the same length), and lets them all be padded at once.
-        """
-        if length is None:
-            return [digest for code in normalised for digest in self.digests([code], length=len(code))]
-        padding = _PADDING[length]
-        try:
-            blocks = (padding.join(normalised) + padding).encode("ascii") if normalised else b""
-        except UnicodeEncodeError:
-            raise ValueError("codes are ASCII") from None
-        return self._encrypted(blocks)
-
-    def _encrypted(self, blocks: bytes) -> list[int]:
+    def _encrypted(self, blocks: bytes) -> array[int]:
         """The first 8 bytes, big-endian, of each 16-byte block encrypted."""
         with self._lock:
             words = array("Q", self._encryptor.update(blocks))
         if sys.byteorder == "little":
             words.byteswap()
-        return words[::2].tolist()
+        return words[::2]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
+from .codes import CodeSheet
+
 
 class Environment(enum.Enum):
     TEST = "TEST"
@@ -168,7 +170,7 @@ class Batch:
 
 class GeneratedBatch(NamedTuple):
     batch: Batch
-    codes: list[str]
+    codes: CodeSheet
 
 
 class BatchPage(NamedTuple):

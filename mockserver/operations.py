@@ -57,7 +57,7 @@ def generate_codes(call: Call) -> dict[str, Any]:
     )
     return {
         "batch": render_batch(generated.batch),
-        "codes": generated.codes,
+        "codes": orjson.Fragment(generated.codes.json()),
         "count": len(generated.codes),
         "gameUrl": f"{call.public_base_url}/campaign/{generated.batch.campaign.slug}",
     }

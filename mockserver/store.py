@@ -6,9 +6,9 @@ No web import; `backend.CodesBackend` owns one and calls it under its lock.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from .codes import CodeDigester, CodeDrawer
+from .codes import CodeDigester, CodeDrawer, CodeSheet
 from .domain import Batch
 
 
@@ -27,7 +27,7 @@ class CodeStore:
         self._drawer = drawer
         self._owners: dict[int, Batch] = {}
         self._young: set[int] = set()
-        self._unindexed: list[tuple[Batch, list[int]]] = []
+        self._unindexed: list[tuple[Batch, Sequence[int]]] = []
 
     def __len__(self) -> int:
         return len(self._owners) + len(self._young)
@@ -35,24 +35,24 @@ class CodeStore:
     def __contains__(self, digest: int) -> bool:
         return digest in self._young or digest in self._owners
 
-    def add_batch(self, batch: Batch, known: list[str]) -> list[str]:
+    def add_batch(self, batch: Batch, known: list[str]) -> CodeSheet:
         """`batch.batch_size` codes unique across the mock, `known` among them; only digests are kept."""
         if not known:  # the usual case, in C code throughout unless a drawn code clashes
             drawn = self._drawer.draw(batch.campaign.slug, batch.batch_size)
-            if self._insert(batch, self.digester.digests(drawn, length=len(drawn[0]))):
+            if self._insert(batch, self.digester.digests(drawn)):
                 return drawn
         normalised = [code.strip().upper() for code in known]
-        codes = dict(zip(self.digester.digests(normalised), normalised, strict=True))
+        codes = dict(zip(self.digester.digests(CodeSheet.of(normalised)), normalised, strict=True))
         if len(codes) != len(known) or any(map(self.__contains__, codes)):
             raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
         while len(codes) < batch.batch_size:
             drawn = self._drawer.draw(batch.campaign.slug, batch.batch_size - len(codes))
-            more = dict(zip(self.digester.digests(drawn, length=len(drawn[0])), drawn, strict=True))
+            more = dict(zip(self.digester.digests(drawn), drawn, strict=True))
             for clash in [digest for digest in more if digest in self or digest in codes]:
                 del more[clash]
             codes.update(more)
         self._insert(batch, list(codes))  # all new and distinct, as checked above
-        return list(codes.values())
+        return CodeSheet.of(codes.values())
 
     def owner(self, code: str) -> tuple[int, Batch] | None:
         """The digest of a code as a client typed it, and its batch; None if there is no such code."""
@@ -67,7 +67,7 @@ class CodeStore:
         self._index()
         return dict(self._owners)
 
-    def restored(self, digester: CodeDigester, batches: Iterable[tuple[Batch, list[int]]]) -> CodeStore:
+    def restored(self, digester: CodeDigester, batches: Iterable[tuple[Batch, Sequence[int]]]) -> CodeStore:
         """A store drawing as this one does, holding these batches' digests; ValueError if one repeats."""
         store = CodeStore(self._drawer, digester)
         for batch, digests in batches:
@@ -75,17 +75,18 @@ class CodeStore:
                 raise ValueError("a code appears twice")
         return store
 
-    def _insert(self, batch: Batch, digests: list[int]) -> bool:
+    def _insert(self, batch: Batch, digests: Sequence[int]) -> bool:
         """Add digests all new and distinct; if one is not, False, and the store is as it was."""
-        young = self._young
-        if not young.isdisjoint(digests) or (self._owners and not self._owners.keys().isdisjoint(digests)):
+        values, young = list(digests), self._young  # each digest made an int object once
+        if not young.isdisjoint(values) or (self._owners and not self._owners.keys().isdisjoint(values)):
             return False
         before = len(young)
-        young.update(digests)  # probes the slots the check above just brought into the cache
-        if len(young) - before == len(digests):
+        young.update(values)  # probes the slots the check above just brought into the cache
+        if len(young) - before == len(values):
+            # Kept as given until indexed: an array of digests is compact, and not for the GC to walk.
             self._unindexed.append((batch, digests))
             return True
-        young.difference_update(digests)  # one came twice; all were new, so all go
+        young.difference_update(values)  # one came twice; all were new, so all go
         return False
 
     def _index(self) -> None:

@@ -7,6 +7,7 @@ uniqueness); here each part is checked against a plain reference written in the 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import re
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, Randomness
+from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, CodeSheet, Randomness
 from mockserver.domain import Batch, Campaign, CampaignStatus, Environment, Partner
 from mockserver.store import CodeStore
 
@@ -53,24 +54,33 @@ def test_text_too_long_to_be_a_code_has_no_digest() -> None:
     assert CodeDigester(KEY).digest("É" * 8) is None  # 16 bytes in UTF-8
 
 
-def test_digests_of_many_codes_at_once_equal_their_digests_one_by_one() -> None:
+def test_digests_of_a_sheet_equal_the_digests_of_its_codes_one_by_one() -> None:
     digester = CodeDigester(KEY)
-    same_length = [f"SUMM-{i:08d}" for i in range(1000)]
-    mixed = ["A", "SUMM-AX7K9M2P", "AB-CD", ""]
-    assert digester.digests(same_length, length=13) == [reference_digest(code) for code in same_length]
-    assert digester.digests(mixed) == [reference_digest(code) for code in mixed]
-    assert digester.digests([], length=13) == digester.digests([]) == []
+    codes = [f"SUMM-{i:08d}" for i in range(1000)] + ["A", "SUMM-AX7K9M2P", "AB-CD", ""]
+    assert list(digester.digests(CodeSheet.of(codes))) == [reference_digest(code) for code in codes]
+    assert list(digester.digests(CodeSheet.of([]))) == []
+
+
+def test_a_sheet_reads_back_its_codes_and_writes_them_as_a_json_array() -> None:
+    codes = ["SUMM-AX7K9M2P", "A", "", "AB-C-DEFGHJKM", "X" * MAX_CODE_LENGTH]
+    sheet = CodeSheet.of(codes)
+    assert list(sheet) == codes and len(sheet) == 5 and sheet[1] == "A" and sheet[-2:] == codes[-2:]
+    assert json.loads(sheet.json()) == codes
+    assert sheet.blocks[:16] == b"SUMM-AX7K9M2P\x01\x00\x00"
+    assert json.loads(CodeSheet.of([]).json()) == [] and list(CodeSheet.of([])) == []
+    assert "AX7K9M2P" not in repr(sheet)
+
+
+@pytest.mark.parametrize("text", ['SUMM-"', "SUMM-\\", "SUMM-\n", "SUMM-É", "X" * (MAX_CODE_LENGTH + 1)])
+def test_a_sheet_refuses_what_could_not_go_into_json_as_it_is_or_into_one_block(text: str) -> None:
+    with pytest.raises(ValueError, match="not a code"):
+        CodeSheet.of([text])
 
 
 def test_the_key_matters_and_a_fresh_digester_draws_its_own() -> None:
     assert CodeDigester(KEY).digest("SUMM-AX7K9M2P") != CodeDigester(bytes(32)).digest("SUMM-AX7K9M2P")
     assert CodeDigester().key != CodeDigester().key
     assert len(CodeDigester().key) == 32
-
-
-def test_digests_of_non_ascii_codes_are_refused() -> None:
-    with pytest.raises(ValueError, match="ASCII"):
-        CodeDigester(KEY).digests(["SUMM-ÀÀÀÀÀÀÀÀ"], length=13)
 
 
 def test_a_code_format_too_long_to_digest_is_refused() -> None:
@@ -87,7 +97,8 @@ def test_drawn_codes_are_the_prefix_a_hyphen_and_random_characters_in_draw_order
     stream = random.Random(3)
     randomness = Randomness(seed=3)
     randomness.token_bytes = lambda n: bytes(stream.randrange(248) for _ in range(n))  # never rejected
-    codes = CodeDrawer(code_format, randomness).draw(slug, 37)
+    sheet = CodeDrawer(code_format, randomness).draw(slug, 37)
+    codes = list(sheet)
     # The same bytes, laid out the plain way.
     again = random.Random(3)
     characters = "".join(ALPHABET[again.randrange(248) % 31] for _ in range(37 * random_length))
@@ -95,6 +106,7 @@ def test_drawn_codes_are_the_prefix_a_hyphen_and_random_characters_in_draw_order
     assert codes == [
         prefix + characters[i : i + random_length] for i in range(0, len(characters), random_length)
     ]
+    assert sheet.blocks == CodeSheet.of(codes).blocks  # the layout is the sheet's block format
 
 
 def test_ids_are_version_4_uuids_written_as_the_uuid_module_writes_them() -> None:
@@ -184,7 +196,7 @@ def test_a_draw_that_repeats_itself_stores_nothing_of_it() -> None:
 def test_known_codes_are_kept_and_must_not_repeat_stored_ones() -> None:
     store = store_drawing(os.urandom)
     codes = store.add_batch(batch(1, 5), ["summ-ax7k9m2p", "SUMM-BX7K9M2P"])
-    assert codes[:2] == ["SUMM-AX7K9M2P", "SUMM-BX7K9M2P"] and len(set(codes)) == 5
+    assert codes[:2] == ["SUMM-AX7K9M2P", "SUMM-BX7K9M2P"] and len(set(codes)) == 5 == len(codes)
     with pytest.raises(ValueError, match="repeat"):
         store.add_batch(batch(2, 5), ["SUMM-AX7K9M2P"])
     with pytest.raises(ValueError, match="repeat"):
