@@ -90,7 +90,8 @@ class CodeStore:
         return False
 
     def _index(self) -> None:
+        # The young set goes first: the mapping's keys then reuse the memory of its int objects.
+        self._young.clear()
         for batch, digests in self._unindexed:
             self._owners.update(zip(digests, itertools.repeat(batch)))
         self._unindexed.clear()
-        self._young.clear()
