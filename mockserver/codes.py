@@ -19,7 +19,8 @@ TokenBytes = Callable[[int], bytes]
 BLOCK = 16
 MAX_CODE_LENGTH = BLOCK - 1
 _PADDING = {length: b"\x01" + bytes(MAX_CODE_LENGTH - length) for length in range(BLOCK)}
-# What a code may hold: it goes into JSON as it is, so printable ASCII but `"` and `\`.
+# What a code may hold (and so an alphabet, a prefix): it goes into JSON as it is, so
+# printable ASCII but `"` and `\`.
 _CODE_TEXT = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*", re.ASCII)
 
 
@@ -120,8 +121,10 @@ class CodeDrawer:
 
     def __init__(self, code_format: CodeFormat, randomness: Randomness) -> None:
         size = len(code_format.alphabet)
-        if not 1 < size <= 256 or not code_format.alphabet.isascii():
-            raise ValueError(f"code alphabet must have 2..256 ASCII characters, not {code_format.alphabet!r}")
+        if not 1 < size <= 256 or not _CODE_TEXT.fullmatch(code_format.alphabet):
+            raise ValueError(
+                f"code alphabet must be 2 to 256 printable ASCII characters, not {code_format.alphabet!r}"
+            )
         cutoff = 256 - 256 % size
         self._format = code_format
         self._randomness = randomness
@@ -134,6 +137,8 @@ class CodeDrawer:
         length = self._format.random_length
         characters = self._random_characters(count * length)
         head = (self._format.prefix(slug) + "-").encode("ascii")
+        if not _CODE_TEXT.fullmatch(head.decode()):
+            raise ValueError(f"not a slug codes can be prefixed with: {slug!r}")
         blocks = bytearray(BLOCK * count)
         for column, byte in enumerate(head):
             blocks[column::BLOCK] = bytes((byte,)) * count

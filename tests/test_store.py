@@ -217,3 +217,14 @@ def test_a_restored_store_holds_exactly_the_given_digests() -> None:
 def test_drawn_codes_match_the_format() -> None:
     codes = store_drawing(os.urandom).add_batch(batch(1, 2000), [])
     assert all(re.fullmatch(rf"SUMM-[{ALPHABET}]{{8}}", code) for code in codes)
+
+
+@pytest.mark.parametrize("alphabet", ['AB"', "AB\\", "ABÉ", "A"])
+def test_an_alphabet_that_could_not_go_into_json_as_it_is_is_refused(alphabet: str) -> None:
+    with pytest.raises(ValueError, match="alphabet"):
+        CodeDrawer(CodeFormat(4, 8, alphabet), Randomness(seed=1))
+
+
+def test_a_slug_that_could_not_prefix_a_code_is_refused() -> None:
+    with pytest.raises(ValueError, match="slug"):
+        CodeDrawer(CodeFormat(4, 8, ALPHABET), Randomness(seed=1)).draw('a"b', 1)
