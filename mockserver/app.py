@@ -55,13 +55,10 @@ class OperationEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
         try:
             data = await self.act(scope, receive)
-        except ApiError as error:
+        except Exception as caught:
+            error = answer_to(caught)
             await send_json(send, error.status, error_envelope(error.status, error.message), error.headers)
             return error.status
-        except Exception as error:
-            logger.error("unexpected error", exc_info=error)
-            await send_json(send, 500, error_envelope(500, INTERNAL_ERROR))
-            return 500
         await send_json(send, 200, success_envelope(data))
         return 200
 
@@ -140,19 +137,22 @@ def routes(spec: Spec) -> list[Route]:
     ]
 
 
-async def on_api_error(_request: Request, error: Exception) -> Response:
-    assert isinstance(error, ApiError)
+def answer_to(caught: Exception) -> ApiError:
+    """The error a request is answered with: an ApiError as it is, anything else a logged 500."""
+    if isinstance(caught, ApiError):
+        return caught
+    logger.error("unexpected error", exc_info=caught)
+    return ApiError(INTERNAL_ERROR)
+
+
+async def on_error(_request: Request, caught: Exception) -> Response:
+    error = answer_to(caught)
     return error_response(error.status, error.message, error.headers)
 
 
 async def on_http_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     return error_response(error.status_code, error.detail, error.headers)
-
-
-async def on_unexpected_error(_request: Request, error: Exception) -> Response:
-    logger.error("unexpected error", exc_info=error)
-    return error_response(500, INTERNAL_ERROR)
 
 
 def create_app(
@@ -207,9 +207,9 @@ def create_app(
         state=state,
         journalled=admin,
         exception_handlers={
-            ApiError: on_api_error,
+            ApiError: on_error,
             HTTPException: on_http_error,
-            Exception: on_unexpected_error,
+            Exception: on_error,
         },
         lifespan=state.saver.lifespan if state.saver else None,
     )
