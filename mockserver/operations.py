@@ -11,7 +11,7 @@ import orjson
 
 from .backend import CodesBackend
 from .domain import Batch, Principal
-from .timestamps import format_timestamp, parse_timestamp
+from .timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
 
 
 @dataclass(slots=True)  # not frozen: one is built per request, and frozen ones are slow to build
@@ -37,9 +37,10 @@ def render_batch(batch: Batch) -> orjson.Fragment:
                 "batchSize": batch.batch_size,
                 "pointsValue": batch.points_value,
                 "label": batch.label,
-                "expiresAt": format_timestamp(batch.expires_at),
-                "createdAt": format_timestamp(batch.created_at),
-            }
+                "expiresAt": in_utc(batch.expires_at),
+                "createdAt": in_utc(batch.created_at),
+            },
+            option=ORJSON_TIMESTAMPS,
         )
     )
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import orjson
+
+# The orjson options under which an aware UTC datetime is written as `format_timestamp` writes it.
+ORJSON_TIMESTAMPS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})?",
     re.ASCII,
@@ -38,3 +43,8 @@ def format_timestamp(moment: datetime | None) -> str | None:
         return None
     utc = moment.astimezone(UTC).replace(tzinfo=None)
     return utc.isoformat(timespec="seconds") + "Z"
+
+
+def in_utc(moment: datetime | None) -> datetime | None:
+    """`moment` in UTC, for orjson to write under ORJSON_TIMESTAMPS; the mock's own already are."""
+    return moment if moment is None or moment.tzinfo is UTC else moment.astimezone(UTC)
