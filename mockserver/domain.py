@@ -60,6 +60,8 @@ class Clock:
         self._offset = timedelta(0)
         self._offset_seconds = 0.0
         self._lock = threading.Lock()
+        # The last second `now` was asked for and its datetime, as one tuple for threads to share.
+        self._last: tuple[int, datetime] | None = None
 
     @property
     def frozen_at(self) -> datetime | None:
@@ -76,7 +78,11 @@ class Clock:
 
     def now(self) -> datetime:
         """Now, to the second (the API's timestamps have no fractions)."""
-        return datetime.fromtimestamp(math.floor(self.timestamp()), UTC)
+        second = math.floor(self.timestamp())
+        last = self._last
+        if last is None or last[0] != second:  # a datetime is immutable: one serves the second
+            last = self._last = (second, datetime.fromtimestamp(second, UTC))
+        return last[1]
 
     def set(self, instant: datetime) -> None:
         """Make now `instant`; a running clock goes on from there, a frozen one stays."""
