@@ -114,9 +114,10 @@ class CodeDrawer:
 
     Random bytes at or above the largest multiple of the alphabet's size are dropped
     (rejection sampling); the others map to `alphabet[byte % size]`. Both steps run in C
-    through `bytes.translate`, so ten thousand codes cost one `token_bytes` call or two. The
-    codes are laid out in a sheet by strided slice assignments, a byte column at a time: no
-    Python code runs per code.
+    through `bytes.translate`, so ten thousand codes cost one `token_bytes` call or two. A
+    sheet starts as its campaign's block (prefix, hyphen, room for the random characters,
+    0x01) repeated, and the random characters go in by strided slice assignments, a byte
+    column at a time: no Python code runs per code.
     """
 
     def __init__(self, code_format: CodeFormat, randomness: Randomness) -> None:
@@ -131,21 +132,27 @@ class CodeDrawer:
         self._rejected = bytes(range(cutoff, 256))
         self._table = bytes(ord(code_format.alphabet[b % size]) for b in range(256))
         self._accept_ratio = cutoff / 256
+        self._blocks: dict[str, tuple[bytes, int]] = {}  # by slug: its block, where the randoms go
 
     def draw(self, slug: str, count: int) -> CodeSheet:
         """`count` codes for the campaign `slug` (not yet checked for uniqueness)."""
+        block, start = self._blocks.get(slug) or self._block(slug)
         length = self._format.random_length
         characters = self._random_characters(count * length)
-        head = (self._format.prefix(slug) + "-").encode("ascii")
-        if not _CODE_TEXT.fullmatch(head.decode()):
-            raise ValueError(f"not a slug codes can be prefixed with: {slug!r}")
-        blocks = bytearray(BLOCK * count)
-        for column, byte in enumerate(head):
-            blocks[column::BLOCK] = bytes((byte,)) * count
+        blocks = bytearray(block * count)
         for offset in range(length):
-            blocks[len(head) + offset :: BLOCK] = characters[offset::length]
-        blocks[len(head) + length :: BLOCK] = b"\x01" * count
+            blocks[start + offset :: BLOCK] = characters[offset::length]
         return CodeSheet(bytes(blocks))
+
+    def _block(self, slug: str) -> tuple[bytes, int]:
+        """The campaign's block with zeros for the random characters, and where they start."""
+        head = self._format.prefix(slug) + "-"
+        if not _CODE_TEXT.fullmatch(head):
+            raise ValueError(f"not a slug codes can be prefixed with: {slug!r}")
+        randoms = self._format.random_length
+        block = head.encode("ascii") + bytes(randoms) + _PADDING[len(head) + randoms]
+        found = self._blocks[slug] = (block, len(head))
+        return found
 
     def _random_characters(self, count: int) -> bytes:
         """`count` characters of the alphabet, each drawn uniformly."""
