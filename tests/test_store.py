@@ -109,6 +109,14 @@ def test_drawn_codes_are_the_prefix_a_hyphen_and_random_characters_in_draw_order
     assert sheet.blocks == CodeSheet.of(codes).blocks  # the layout is the sheet's block format
 
 
+def test_one_drawer_keeps_each_campaigns_prefix_as_it_goes_from_slug_to_slug() -> None:
+    drawer = CodeDrawer(CodeFormat(prefix_length=4, random_length=8, alphabet=ALPHABET), Randomness())
+    for slug, prefix in [("summer-promo", "SUMM-"), ("ab", "AB-"), ("summer-promo", "SUMM-"), ("ab", "AB-")]:
+        sheet = drawer.draw(slug, 5)
+        assert all(re.fullmatch(re.escape(prefix) + f"[{ALPHABET}]{{8}}", code) for code in sheet)
+        assert sheet.blocks == CodeSheet.of(list(sheet)).blocks
+
+
 def test_ids_are_version_4_uuids_written_as_the_uuid_module_writes_them() -> None:
     randomness = Randomness()
     for raw in [bytes(16), b"\xff" * 16, *(os.urandom(16) for _ in range(500))]:
