@@ -10,6 +10,7 @@ import bisect
 import dataclasses
 import hmac
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,6 @@ from .domain import (
 from .errors import (
     CAMPAIGN_NOT_FOUND,
     CODE_NOT_FOUND,
-    BadRequest,
     Conflict,
     Forbidden,
     NotFound,
@@ -83,11 +83,24 @@ class CodesBackend:
     def add_campaign(self, campaign: Campaign) -> None:
         self._campaigns[_campaign_key(campaign)] = campaign
 
-    def add_batch(self, campaign: Campaign, known_codes: list[str], **fields: object) -> GeneratedBatch:
-        """Store a batch of `batch_size` fresh codes, `known_codes` among them."""
+    def add_batch(
+        self,
+        campaign: Campaign,
+        known_codes: list[str],
+        redeemed: Iterable[str] = (),
+        revoked: Iterable[str] = (),
+        **fields: object,
+    ) -> GeneratedBatch:
+        """Store a batch of `batch_size` fresh codes, `known_codes` among them, some redeemed or revoked."""
         with self._lock:
             batch = self._new_batch(campaign, **fields)
-            return GeneratedBatch(batch, self._store.add_batch(batch, known_codes))
+            generated = GeneratedBatch(batch, self._store.add_batch(batch, known_codes))
+            for code in redeemed:
+                digest, _ = self._store.owner(code)  # type: ignore[misc]  # a code of the batch
+                self._redeem(digest, batch)
+            for code in revoked:
+                self.revoke_code(code)
+            return generated
 
     # -- operations ----------------------------------------------------------------------
 
@@ -198,17 +211,14 @@ class CodesBackend:
                 raise NotFound(CODE_NOT_FOUND)
             digest, batch = found
             status = self._status(digest, batch, now)
-            if status is CodeStatus.REDEEMED:
-                raise Conflict(status_message(status))
+            # A well-formed request that the code's or the campaign's state forbids: a conflict.
             if status is not CodeStatus.ACTIVE:
-                raise BadRequest(status_message(status))
+                raise Conflict(status_message(status))
             if campaign.has_ended(now):
-                raise BadRequest(CAMPAIGN_ENDED)
+                raise Conflict(CAMPAIGN_ENDED)
             if not campaign.is_active():
-                raise BadRequest(CAMPAIGN_NOT_ACTIVE)
-            self._redeemed.add(digest)
-            batch.redeemed_count += 1
-            self.revision += 1
+                raise Conflict(CAMPAIGN_NOT_ACTIVE)
+            self._redeem(digest, batch)
         return Redemption(code.strip().upper(), user_id, batch.points_value, batch, now)
 
     def revoke_code(self, code: str) -> bool:
@@ -328,6 +338,11 @@ class CodesBackend:
         if batch.has_expired(now):
             return CodeStatus.EXPIRED
         return CodeStatus.ACTIVE
+
+    def _redeem(self, digest: int, batch: Batch) -> None:
+        self._redeemed.add(digest)
+        batch.redeemed_count += 1
+        self.revision += 1
 
     def _new_batch(self, campaign: Campaign, **fields: object) -> Batch:
         self._sequence += 1

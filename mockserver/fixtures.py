@@ -18,12 +18,19 @@ import yaml
 from .backend import CodesBackend
 from .codes import CodeDigester, Randomness
 from .domain import ApiKey, Campaign, CampaignStatus, Clock, Environment, Partner, secret_digest
-from .spec import SchemaValidator, Spec, format_checker, load_yaml
+from .spec import Spec, format_checker, load_yaml
 from .timestamps import parse_timestamp
 
 DEFAULT_FIXTURES = Path(__file__).with_name("fixtures")
 DEFAULT_PUBLIC_BASE_URL = "https://app.gamifyhost.com"
 _SCHEMA_PATH = Path(__file__).with_name("fixtures.schema.yaml")
+# Fixtures are written by hand: a count is written as an integer, 2.0 and true are not.
+_IntegerOnly = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    ),
+)
 # Ids the fixtures leave out are derived from names, so they are the same at every start.
 _ID_NAMESPACE = uuid.UUID("6f1c2a57-3f0e-4b7e-9a51-0c6d8e2b9a10")
 
@@ -67,8 +74,9 @@ def _read(file: Path, spec: Spec) -> dict[str, Any]:
         document = load_yaml(file)
     except (OSError, yaml.YAMLError) as error:
         raise FixtureError(f"{file}: not readable as YAML: {error}") from None
-    _check(file, SchemaValidator(load_yaml(_SCHEMA_PATH), format_checker=format_checker), document)
-    batch_validator, code_validator = spec.validator("Batch"), spec.validator("Code")
+    _check(file, _IntegerOnly(load_yaml(_SCHEMA_PATH), format_checker=format_checker), document)
+    batch_validator = _IntegerOnly(spec.schema("Batch"), format_checker=format_checker)
+    code_validator = _IntegerOnly(spec.schema("Code"), format_checker=format_checker)
     for p, partner in enumerate(document["partners"]):
         for c, campaign in enumerate(partner.get("campaigns", ())):
             prefix = spec.code_format.prefix(campaign["slug"]) + "-"
@@ -94,6 +102,10 @@ def _check_codes(file: Path, where: str, code_validator: Any, prefix: str, batch
             raise FixtureError(f"{file}: {where}.codes[{i}]: {code!r} does not start with {prefix!r}")
     if len(codes) > batch["batchSize"]:
         raise FixtureError(f"{file}: {where}: {len(codes)} codes for a batchSize of {batch['batchSize']}")
+    for state in ("redeemed", "revoked"):
+        for i, code in enumerate(batch.get(state, [])):
+            if code not in codes:
+                raise FixtureError(f"{file}: {where}.{state}[{i}]: {code!r} is not one of the batch's codes")
 
 
 def _derived_id(*names: str) -> str:
@@ -184,6 +196,8 @@ def _add_campaign(backend: CodesBackend, partner: Partner, data: dict[str, Any],
             backend.add_batch(
                 campaign,
                 batch.get("codes", []),
+                redeemed=batch.get("redeemed", []),
+                revoked=batch.get("revoked", []),
                 id=record["id"],
                 batch_size=record["batchSize"],
                 points_value=record["pointsValue"],

@@ -103,7 +103,7 @@ def test_limit_100_is_accepted(api: Any) -> None:
 
 
 def test_empty_campaign_lists_no_batches(api: Any) -> None:
-    assert api.list_batches(slug="spring-launch").json()["data"] == {
+    assert api.list_batches("sk_live_acme_mock_secret", slug="summer-promo").json()["data"] == {
         "batches": [],
         "total": 0,
         "page": 1,

@@ -116,7 +116,7 @@ def test_redeem_answers_code_not_found_for_an_unknown_code(api: Api) -> None:
 def test_redeem_refuses_an_expired_code(api: Api) -> None:
     code = one_code(api, expiresAt="2020-01-01T00:00:00Z")
     assert answer(api.redeem("summer-promo", {"code": code, "userId": "u"})) == (
-        400,
+        409,
         "Code status is EXPIRED",
     )
 
@@ -125,7 +125,7 @@ def test_redeem_refuses_a_revoked_code(api: Api, app: Any) -> None:
     code = one_code(api)
     app.state.backend.revoke_code(code)
     assert answer(api.redeem("summer-promo", {"code": code, "userId": "u"})) == (
-        400,
+        409,
         "Code status is REVOKED",
     )
 
@@ -135,7 +135,7 @@ def test_redeem_refuses_a_revoked_code(api: Api, app: Any) -> None:
 )
 def test_redeem_refuses_codes_of_campaigns_not_running(api: Api, slug: str, message: str) -> None:
     code = one_code(api, slug=slug)
-    assert answer(api.redeem(slug, {"code": code, "userId": "u"})) == (400, message)
+    assert answer(api.redeem(slug, {"code": code, "userId": "u"})) == (409, message)
     assert api.verdict(code)["status"] == "ACTIVE"
 
 

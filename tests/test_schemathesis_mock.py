@@ -11,7 +11,6 @@ become `summer-promo` and half the codes become real ones, so that 2xx answers, 
 from __future__ import annotations
 
 import collections
-import json
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -24,7 +23,6 @@ import yaml
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, unregister
-from schemathesis.openapi.checks import RejectedPositiveData
 
 from mockserver import create_app
 
@@ -32,13 +30,6 @@ SPEC_FILE = Path(__file__).resolve().parents[1] / "openapi.yaml"
 ACME_TEST = "sk_test_acme_mock_secret"
 RUN_KEY = "x-mock-schemathesis-run"
 MAX_BATCH = 50
-# D9: a schema-valid redemption may still be refused for the code's or the campaign's state.
-STATE_REFUSALS = {
-    "Code status is EXPIRED",
-    "Code status is REVOKED",
-    "Campaign has ended",
-    "Campaign is not active",
-}
 pytestmark = pytest.mark.timeout(240)
 
 
@@ -64,11 +55,6 @@ class Run:
                 container["slug"] = "summer-promo"
             if _nonempty_text(container.get("code")) and _share(container["code"], 2) == 0:
                 container["code"] = self.codes[_share(container["code"], len(self.codes))]
-            for name in ("batchSize", "pointsValue"):
-                value = container.get(name)
-                if isinstance(value, float) and value.is_integer():
-                    # JSON Schema counts 244.0 as an integer; D4 does not (test_generate.py).
-                    container[name] = int(value)
             size = container.get("batchSize")
             if type(size) is int and MAX_BATCH < size <= 10_000:
                 container["batchSize"] = MAX_BATCH
@@ -83,16 +69,6 @@ def _share(text: str, buckets: int) -> int:
     return zlib.crc32(text.encode("utf-8", "surrogatepass")) % buckets
 
 
-def keep_failure(_context: Any, failure: Any, _case: Any, response: Any) -> bool:
-    """Drop only a D9 refusal of a valid redemption; every other failure stands."""
-    if not isinstance(failure, RejectedPositiveData) or response.status_code != 400:
-        return True
-    try:
-        return json.loads(response.content).get("message") not in STATE_REFUSALS
-    except ValueError:
-        return True
-
-
 def schema_for(run: Run) -> Any:
     document = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
     document[RUN_KEY] = run.id
@@ -101,12 +77,11 @@ def schema_for(run: Run) -> Any:
             "headers": {"X-API-Secret": ACME_TEST},
             "seed": 20261123,
             "suppress-health-check": ["all"],
-            "generation": {"max-examples": 110, "database": "none"},
+            "generation": {"max-examples": 140, "database": "none"},
         }
     )
     schema = schemathesis.openapi.from_dict(document, config=config)
     schema.app = run.app
-    schema.hooks.register_hook_with_name(keep_failure, "filter_failure")
 
     def note_status(_context: Any, case: Any, response: Any) -> None:
         if case.operation.schema.raw_schema.get(RUN_KEY) == run.id:

@@ -125,14 +125,15 @@ def test_spec_example_validates_against_its_schema(
     assert errors == [], f"{where}: {errors}"
 
 
-def test_docs_request_example_is_the_docs_curl_body() -> None:
+def test_generate_request_example_is_the_docs_curl_body_but_for_size_and_expiry() -> None:
+    # Three codes, so the answer's example shows them all; an expiry that has not passed.
     media = operation("generateCodes")["requestBody"]["content"]["application/json"]
     assert media["examples"]["docs"]["value"] == {
         "slug": "summer-promo",
-        "batchSize": 100,
+        "batchSize": 3,
         "pointsValue": 500,
         "label": "In-store promo cards",
-        "expiresAt": "2025-12-31T23:59:59Z",
+        "expiresAt": "2099-12-31T23:59:59Z",
     }
 
 
@@ -160,11 +161,17 @@ def test_docs_error_message_is_an_example_of_its_status(operation_id: str, statu
     assert {"status": "error", "code": status, "message": message} in examples
 
 
-def test_generate_200_links_to_list_batches_with_the_request_slug() -> None:
+def test_generate_200_links_to_the_list_and_to_redeeming_a_code_of_the_batch() -> None:
     links = operation("generateCodes")["responses"]["200"]["links"].values()
     assert any(
         link.get("operationId") == "listCodeBatches"
         and link.get("parameters", {}).get("slug") == "$request.body#/slug"
+        for link in links
+    )
+    assert any(
+        link.get("operationId") == "redeemCode"
+        and link.get("parameters", {}).get("slug") == "$request.body#/slug"
+        and link.get("requestBody", {}).get("code") == "$response.body#/data/codes/0"
         for link in links
     )
 

@@ -15,13 +15,14 @@ def adds_up(counts: dict[str, int]) -> bool:
 
 
 def test_stats_of_the_fixture_campaign_count_the_docs_batches(api: Api) -> None:
-    # The first fixture batch (100 codes) expired on 2025-12-31; the second (50) never expires.
+    # The first fixture batch (100 codes) expired on 2025-12-31; the second (50) never expires,
+    # and the fixtures mark one of its codes redeemed and one revoked.
     assert api.counts() == {
         "totalCodes": 150,
-        "activeCodes": 50,
-        "redeemedCodes": 0,
+        "activeCodes": 48,
+        "redeemedCodes": 1,
         "expiredCodes": 100,
-        "revokedCodes": 0,
+        "revokedCodes": 1,
         "totalBatches": 2,
     }
 
