@@ -1,8 +1,8 @@
 """A conformance suite for implementations of the GamifyHost codes API.
 
-`run(argv)` checks a target and prints the summary (the console script `gamifyhost-conformance`
-wraps it); `evaluate(argv, app=...)` returns a `Report`, and can run an ASGI app in process. The
-same suite runs as `pytest --pyargs conformance --gh-base-url URL ...`.
+`run(argv)` checks a target, printing as it goes and the summary at the end (the console script
+`gamifyhost-conformance` wraps it); `evaluate(argv, app=...)` returns a `Report`, and can run an
+ASGI app in process. The catalogue of the rules it asserts is `conformance.rules.RULES`.
 """
 
 from .runner import Report, evaluate, run

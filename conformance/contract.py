@@ -1,32 +1,41 @@
-"""openapi.yaml read as a contract: what is documented, and what the mock merely decided.
+"""openapi.yaml read as a contract: which of its parts are documented, and the schema to fuzz with.
 
-The spec marks decided schema keywords with `x-mock-decision: {keywords: [...]}`, decided
-responses with a plain `x-mock-decision`, and an operation whose whole contract is inferred
-with `x-mock-decision: inferred` on the operation. A deployment may decide those differently,
-so the schema given to schemathesis leaves the keywords out and lets any 4xx stand in for a
-decided error status (every error status of an inferred operation); and a valid request the
-contract does not promise to accept (none, for an inferred operation) may get a 4xx.
+`classify()` walks every schema keyword and response status an operation reaches, and says of
+each whether the spec marks it decided (`x-mock-decision`) or inferred (an operation marked
+`x-mock-decision: inferred`), or leaves it documented. `Contract.for_schemathesis()` builds the
+document schemathesis generates requests from and judges answers by: it holds what documented
+rules of the catalogue (rules.py) claim, and nothing else, plus any other 4xx for every
+operation, the deployment's choice where the docs give none.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.resources
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
 
-from .instants import parse_instant
+from .rules import claimed
 
 DECISION = "x-mock-decision"
 INFERRED = "inferred"  # the DECISION value of an operation of which only the path is documented
-INT64 = range(-(2**63), 2**63)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Keywords that constrain a value. `properties`, `items`, `allOf` and `$ref` only hold schemas.
+CONSTRAINTS = frozenset(
+    {
+        "type", "enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
+        "uniqueItems", "minProperties", "maxProperties", "required", "additionalProperties",
+        "oneOf", "anyOf", "not",
+    }
+)  # fmt: skip
+SCHEMAS = "#/components/schemas/"
+RESPONSES = "#/components/responses/"
 
 
 def bundled_spec_path() -> Path:
@@ -42,21 +51,6 @@ _PlainLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-
-_format_checker = FormatChecker(formats=())
-_format_checker.checks("date-time", raises=ValueError)(
-    lambda value: not isinstance(value, str) or bool(parse_instant(value))
-)
-# Integers as a typical server reads them: JSON integers (not 2.0, not true) that fit in 64 bits.
-_StrictValidator = jsonschema.validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many(
-        {
-            "integer": lambda _checker, value: type(value) is int and value in INT64,
-            "number": lambda _checker, value: isinstance(value, int | float) and not isinstance(value, bool),
-        }
-    ),
-)
 
 
 def resolve_refs(node: Any, root: Mapping[str, Any]) -> Any:
@@ -77,15 +71,27 @@ def resolve_refs(node: Any, root: Mapping[str, Any]) -> Any:
     return {key: resolve_refs(value, root) for key, value in node.items()}
 
 
-def without_decided_keywords(node: Any) -> Any:
-    """A copy of `node` without the schema keywords its `x-mock-decision` extensions list."""
-    if isinstance(node, list):
-        return [without_decided_keywords(item) for item in node]
-    if not isinstance(node, dict):
-        return node
+@dataclass(frozen=True)
+class Part:
+    """A keyword of a schema, or a response status, and how the spec classifies it."""
+
+    kind: str  # schema, parameter or status, as in rules.Claim
+    where: str
+    keyword: str  # "" for a status
+    decided: str | None  # why it is decided or inferred; None: documented
+
+
+def _decided_keywords(node: Mapping[str, Any]) -> set[str]:
     decision = node.get(DECISION)
-    decided = set(decision.get("keywords", ())) if isinstance(decision, dict) else set()
-    return {key: without_decided_keywords(value) for key, value in node.items() if key not in decided}
+    return set(decision.get("keywords", ())) if isinstance(decision, dict) else set()
+
+
+def _decides_whole(node: Mapping[str, Any]) -> str | None:
+    """Why the whole schema is decided: a marker without a keyword list."""
+    decision = node.get(DECISION)
+    if decision is None or (isinstance(decision, dict) and "keywords" in decision):
+        return None
+    return decision if isinstance(decision, str) else str(decision.get("why", decision))
 
 
 class Contract:
@@ -99,102 +105,176 @@ class Contract:
         with open(path or bundled_spec_path(), "rb") as stream:
             return cls(yaml.load(stream, Loader=_PlainLoader))
 
-    def operation(self, operation_id: str) -> dict[str, Any]:
-        """The operation's definition, references resolved, decided keywords kept."""
-        return resolve_refs(self._operations[operation_id], self.document)
-
     @cached_property
-    def _operations(self) -> dict[str, Any]:
+    def operations(self) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """operationId -> (path, method, definition)."""
         return {
-            definition["operationId"]: definition
-            for item in self.document["paths"].values()
-            for definition in item.values()
-            if isinstance(definition, dict) and "operationId" in definition
+            definition["operationId"]: (path, method, definition)
+            for path, item in self.document["paths"].items()
+            for method, definition in item.items()
+            if method in HTTP_METHODS
         }
+
+    def is_inferred(self, operation_id: str) -> bool:
+        return self.operations[operation_id][2].get(DECISION) == INFERRED
 
     @cached_property
     def code_format(self) -> Mapping[str, Any]:
-        """The documented shape of a code: prefix length and random length (`x-code-format`)."""
+        """The shape of a code the spec describes (`x-code-format`)."""
         return self.document["components"]["schemas"]["Code"]["x-code-format"]
 
+    # -- classification --------------------------------------------------------------------
+
+    def classify(self) -> list[Part]:
+        """Every keyword and status an operation reaches, once per place, the most binding reading first.
+
+        A component reached both from documented and from decided places (Code, from generate
+        and from redeem) counts as documented: the schema given to schemathesis holds it.
+        """
+        parts: dict[tuple[str, str, str], Part] = {}
+
+        def note(part: Part) -> None:
+            known = parts.get((part.kind, part.where, part.keyword))
+            if known is None or (known.decided is not None and part.decided is None):
+                parts[(part.kind, part.where, part.keyword)] = part
+
+        walked: set[tuple[str, str | None]] = set()
+        pending: list[tuple[str, str | None]] = []
+
+        def walk(node: Any, kind: str, where: str, decided: str | None) -> None:
+            if not isinstance(node, dict):
+                return
+            if "$ref" in node:
+                if node["$ref"].startswith(SCHEMAS):
+                    pending.append((node["$ref"].removeprefix(SCHEMAS), decided))
+                return
+            decided = decided or _decides_whole(node)
+            keyword_decisions = _decided_keywords(node)
+            for keyword in node:
+                if keyword in CONSTRAINTS:
+                    why = decided or (f"{where}: {DECISION}" if keyword in keyword_decisions else None)
+                    note(Part(kind, where, keyword, why))
+            for name, sub in node.get("properties", {}).items():
+                walk(sub, kind, f"{where}/properties/{name}", decided)
+            if "items" in node:
+                walk(node["items"], kind, f"{where}/items", decided)
+            for keyword in ("oneOf", "anyOf", "allOf"):
+                for index, sub in enumerate(node.get(keyword, ())):
+                    walk(sub, kind, f"{where}/{keyword}/{index}", decided)
+
+        for operation_id, (_path, _method, definition) in self.operations.items():
+            inferred = f"{operation_id}: {INFERRED}" if definition.get(DECISION) == INFERRED else None
+            for parameter in definition.get("parameters", ()):
+                where = f"{operation_id} {parameter['name']}"
+                if parameter.get("required"):
+                    note(Part("parameter", where, "required", inferred))
+                walk(parameter["schema"], "parameter", where, inferred)
+            body = definition.get("requestBody", {}).get("content", {}).get("application/json", {})
+            walk(body.get("schema", {}), "schema", operation_id, inferred)
+            for code, response in definition["responses"].items():
+                where = f"{operation_id} {code}"
+                if "$ref" in response:  # a shared response says for itself whether it is decided
+                    response = self.document["components"]["responses"][
+                        response["$ref"].removeprefix(RESPONSES)
+                    ]
+                    why = _decides_whole(response)
+                else:
+                    why = inferred or _decides_whole(response)
+                note(Part("status", where, "", why))
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                walk(schema, "schema", where, why)
+        while pending:
+            name, decided = pending.pop()
+            if (name, decided) not in walked:
+                walked.add((name, decided))
+                walk(self.document["components"]["schemas"][name], "schema", name, decided)
+        return sorted(parts.values(), key=lambda part: (part.kind, part.where, part.keyword))
+
+    # -- the document schemathesis works from ----------------------------------------------
+
     def for_schemathesis(self, operation_ids: set[str]) -> dict[str, Any]:
-        """The document to fuzz with: only `operation_ids`, decided keywords out, decided statuses any 4xx."""
-        document = without_decided_keywords(copy.deepcopy(dict(self.document)))
+        """The documented contract of `operation_ids`: claimed keywords and statuses, any other 4xx."""
+        document = copy.deepcopy(dict(self.document))
+        schemas, parameters, statuses = claimed("schema"), claimed("parameter"), claimed("status")
+        for name, node in document["components"]["schemas"].items():
+            _keep_claimed(node, name, schemas)
         for path, item in list(document["paths"].items()):
             for method, definition in list(item.items()):
-                if not isinstance(definition, dict) or "operationId" not in definition:
+                if method not in HTTP_METHODS:
                     continue
-                if definition["operationId"] not in operation_ids:
+                operation_id = definition["operationId"]
+                if operation_id not in operation_ids:
                     del item[method]
-                elif self._has_decided_error_status(definition):
-                    definition["responses"].setdefault("4XX", _any_client_error())
-            if not any(isinstance(value, dict) and "operationId" in value for value in item.values()):
+                    continue
+                inferred = definition.get(DECISION) == INFERRED
+                for parameter in definition.get("parameters", ()):
+                    where = f"{operation_id} {parameter['name']}"
+                    if not inferred:
+                        _keep_claimed(parameter["schema"], where, parameters)
+                    parameter["required"] = parameter["in"] == "path" or "required" in parameters.get(
+                        where, ()
+                    )
+                if inferred:  # only its path is documented: any JSON body, any answer
+                    definition["requestBody"]["content"]["application/json"] = {"schema": {}}
+                definition["responses"] = {
+                    **{
+                        code: _without_links(response)
+                        for code, response in definition["responses"].items()
+                        if f"{operation_id} {code}" in statuses
+                    },
+                    **({"2XX": {"description": "Any success: the answer is inferred."}} if inferred else {}),
+                    "4XX": {
+                        "description": "Any other client error: the docs leave the status to the deployment.",
+                        "content": {"application/json": {"schema": {"$ref": f"{SCHEMAS}Error"}}},
+                    },
+                }
+            if not any(method in HTTP_METHODS for method in item):
                 del document["paths"][path]
         return document
 
-    def is_inferred(self, operation_id: str) -> bool:
-        """Whether the spec marks the whole operation's contract as inferred rather than documented."""
-        return self._operations[operation_id].get(DECISION) == INFERRED
+    def request_schema(self, document: Mapping[str, Any], operation_id: str) -> dict[str, Any]:
+        """An operation's JSON body schema in `document`, references resolved ({} when it has none)."""
+        for item in document["paths"].values():
+            for method, definition in item.items():
+                if method in HTTP_METHODS and definition["operationId"] == operation_id:
+                    content = definition.get("requestBody", {}).get("content", {}).get("application/json", {})
+                    return resolve_refs(content.get("schema", {}), document)
+        return {}
 
-    def _has_decided_error_status(self, definition: Mapping[str, Any]) -> bool:
-        if definition.get(DECISION) == INFERRED:
-            return True
-        responses = resolve_refs(definition.get("responses", {}), self.document)
-        return any(status.startswith("4") and DECISION in response for status, response in responses.items())
-
-    def decided_reasons(self, operation_id: str, body: Any, query: Mapping[str, Any]) -> list[str]:
-        """Why a valid request lies where the contract leaves acceptance open (empty: it must be accepted)."""
-        definition = self.operation(operation_id)
-        if definition.get(DECISION) == INFERRED:
-            return ["the operation's whole contract is inferred"]
-        reasons = list(self._body_reasons(definition, body))
-        parameters = {p["name"]: p["schema"] for p in definition.get("parameters", ()) if p["in"] == "query"}
-        for name, value in query.items():
-            if name not in parameters:
-                reasons.append(f"query parameter {name!r} is not in the contract")
-            elif (error := _first_error(parameters[name], _typed(value, parameters[name]))) is not None:
-                reasons.append(f"query parameter {name!r}: {error}")
-        return reasons
-
-    def _body_reasons(self, definition: Mapping[str, Any], body: Any) -> Iterator[str]:
-        content = definition.get("requestBody", {}).get("content", {}).get("application/json")
-        if content is None or not isinstance(body, dict):
-            return
-        properties = content["schema"].get("properties", {})
-        unknown = sorted(set(body) - set(properties))
-        if unknown:
-            # D4: unknown fields are ignored by the mock; another server may refuse them.
-            yield f"body fields {unknown} are not in the contract"
-        for name, value in body.items():
-            if name in properties and (error := _first_error(properties[name], value)) is not None:
-                yield f"body field {name!r}: {error}"
-        expires_at = body.get("expiresAt")
-        if isinstance(expires_at, str) and _is_past(expires_at):
-            # D4: the mock accepts a past expiresAt; refusing one is as sane.
-            yield "expiresAt is in the past"
+    def query_parameters(self, document: Mapping[str, Any], operation_id: str) -> dict[str, dict[str, Any]]:
+        """An operation's query parameters in `document`: name -> {required, schema}."""
+        for item in document["paths"].values():
+            for method, definition in item.items():
+                if method in HTTP_METHODS and definition["operationId"] == operation_id:
+                    return {
+                        p["name"]: {"required": p.get("required", False), "schema": p["schema"]}
+                        for p in resolve_refs(definition.get("parameters", []), document)
+                        if p["in"] == "query"
+                    }
+        return {}
 
 
-def _first_error(schema: Mapping[str, Any], value: Any) -> str | None:
-    error = next(_StrictValidator(schema, format_checker=_format_checker).iter_errors(value), None)
-    return None if error is None else error.message
+def _keep_claimed(node: Any, where: str, claims: Mapping[str, set[str]]) -> None:
+    """Strip, in place, every constraint keyword of `node`'s tree no documented rule claims."""
+    if not isinstance(node, dict) or "$ref" in node:
+        return
+    for keyword in [keyword for keyword in node if keyword in CONSTRAINTS]:
+        if keyword not in claims.get(where, ()):
+            del node[keyword]
+    node.pop(DECISION, None)
+    if "allOf" in node:  # decided narrowings go; anything else stays to be judged
+        node["allOf"] = [sub for sub in node["allOf"] if not (isinstance(sub, dict) and DECISION in sub)]
+        if not node["allOf"]:
+            del node["allOf"]
+    for name, sub in node.get("properties", {}).items():
+        _keep_claimed(sub, f"{where}/properties/{name}", claims)
+    if "items" in node:
+        _keep_claimed(node["items"], f"{where}/items", claims)
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        for index, sub in enumerate(node.get(keyword, ())):
+            _keep_claimed(sub, f"{where}/{keyword}/{index}", claims)
 
 
-def _typed(value: Any, schema: Mapping[str, Any]) -> Any:
-    """A query value as its schema types it (query strings carry integers as text)."""
-    if schema.get("type") == "integer" and isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return value
-
-
-def _is_past(text: str) -> bool:
-    try:
-        return parse_instant(text) <= datetime.now(UTC)
-    except ValueError:
-        return False
-
-
-def _any_client_error() -> dict[str, Any]:
-    return {
-        "description": "Any client error: the contract leaves this status to the deployment.",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+def _without_links(response: Mapping[str, Any]) -> dict[str, Any]:
+    # Links lead stateful runs, which the suite does not make; some lead to operations left out.
+    return {key: value for key, value in response.items() if key != "links"}

@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from .checks import Violation
 from .checks.stats import counts
+from .checks.verify import NOT_FOUND
 from .exchange import Exchange
 
 
@@ -52,6 +53,35 @@ def expect_verdict(exchange: Exchange, **expected: object) -> None:
         return
     wanted = ", ".join(f"{name} {value!r}" for name, value in expected.items())
     raise Violation(f"Expected 200 with {wanted}; received {exchange.describe_answer()}", exchange)
+
+
+def expect_not_found(exchange: Exchange) -> None:
+    """A 200 verify answer: valid false, Code not found, pointsValue 0, no campaign (empty or null)."""
+    data = exchange.data
+    if (
+        exchange.status == 200
+        and data.get("valid") is False
+        and data.get("message") == NOT_FOUND
+        and type(data.get("pointsValue")) is int
+        and data.get("pointsValue") == 0
+        and data.get("campaignName") in ("", None)
+        and data.get("campaignSlug") in ("", None)
+    ):
+        return
+    raise Violation(
+        "Expected 200 with valid false, message 'Code not found', pointsValue 0 and an empty "
+        f"campaignName and campaignSlug; received {exchange.describe_answer()}",
+        exchange,
+    )
+
+
+def expect_refused_or_not_valid(exchange: Exchange) -> None:
+    """A verify the docs give no error for: a 4xx, or a 200 verdict of valid false."""
+    if 400 <= exchange.status < 500 or (exchange.status == 200 and exchange.data.get("valid") is False):
+        return
+    raise Violation(
+        f"Expected a 4xx or a 200 with valid false; received {exchange.describe_answer()}", exchange
+    )
 
 
 def expect_counts_changed(before: Exchange, after: Exchange, changes: dict[str, int], cause: str) -> None:

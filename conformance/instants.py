@@ -33,3 +33,8 @@ def _offset(text: str) -> timezone:
     sign = -1 if text[0] == "-" else 1
     hours, minutes = int(text[1:3]), int(text[4:6])
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def format_instant(moment: datetime) -> str:
+    """An instant as RFC 3339 in UTC, whole seconds, with `Z`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,171 +1,102 @@
-"""pytest plugin of the suite (entry point `gamifyhost-conformance`): options, markers, selection,
-each check's outcome, the summary, and keeping the secret out of every report.
+"""pytest plugin of the suite (entry point `gamifyhost-conformance`): `pytest --pyargs conformance`.
 
-It is loaded by every pytest session of an environment that installs the package, and does
-nothing unless tests of the `conformance` package are collected.
+Loaded by every pytest session of an environment that installs the package, it only adds its
+`--gh-*` options until tests of the `conformance` package are collected. Then each behaviour
+check and each phase of generated requests of each operation is one test, run one after the
+other, and the run's summary ends the session's report.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from schemathesis.core.failures import FailureGroup
 
-from .checks import Violation
-from .exchange import curl_command, mask
-from .ledger import Finding
-from .operations import BY_NAME, CREATES_MARKER, OPERATIONS
-from .settings import OPTIONS, READ_ONLY_HELP, Settings, SettingsError, option_help, resolve
-from .summary import render
-from .target import Target
+from .settings import INPUTS, READ_ONLY_HELP, SettingsError, resolve
 
-PACKAGE_DIR = Path(__file__).parent
-FUZZING_MODULE = "conformance.test_schema"
-SETTINGS = pytest.StashKey[Settings]()
-APP = pytest.StashKey[Any]()
-TARGET = pytest.StashKey[Target]()
-QUIET_SUMMARY = pytest.StashKey[bool]()  # the console script prints the summary itself
+if TYPE_CHECKING:
+    from .runner import Run, Unit
+
+RUN = pytest.StashKey["Run"]()
+REPORT = pytest.StashKey["Report"]()
+UNIT_FIXTURE = "conformance_unit"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     # Prefixed: other plugins (pytest-base-url) own --base-url.
     group = parser.getgroup("gamifyhost", "GamifyHost conformance suite (pytest --pyargs conformance)")
-    for name, (metavar, _help) in OPTIONS.items():
-        flag = f"--gh-{name.replace('_', '-')}"
-        group.addoption(flag, dest=f"gh_{name}", metavar=metavar, help=option_help(name))
+    for item in INPUTS:
+        group.addoption(
+            f"--gh-{item.option.removeprefix('--')}",
+            dest=f"gh_{item.name}",
+            metavar=item.metavar,
+            help=item.describe(),
+        )
     group.addoption("--gh-read-only", dest="gh_read_only", action="store_true", help=READ_ONLY_HELP)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    for operation in OPERATIONS:
-        config.addinivalue_line("markers", f"{operation.name}: conformance checks of {operation.title}")
-    config.addinivalue_line(
-        "markers", f"{CREATES_MARKER}: the check creates batches or redeems codes; --read-only skips it"
-    )
+def _run(config: pytest.Config) -> Run:
+    if RUN not in config.stash:
+        from .runner import Run
 
-
-def settings_of(config: pytest.Config) -> Settings:
-    """The run's settings: given by the console script, or read from --gh-* options and the environment."""
-    if SETTINGS not in config.stash:
-        options = {name: config.getoption(f"gh_{name}") for name in [*OPTIONS, "read_only"]}
+        options = {item.name: config.getoption(f"gh_{item.name}") for item in INPUTS}
+        options["read_only"] = config.getoption("gh_read_only")
         try:
-            config.stash[SETTINGS] = resolve(options)
+            settings = resolve(options)
         except SettingsError as error:
             raise pytest.UsageError(
                 f"conformance: {error} (as pytest options: --gh-base-url and so on)"
             ) from None
-    return config.stash[SETTINGS]
+        config.stash[RUN] = Run(settings)
+    return config.stash[RUN]
 
 
-def is_conformance_item(item: pytest.Item) -> bool:
-    return Path(item.path).is_relative_to(PACKAGE_DIR)
-
-
-def operation_of(item: pytest.Item) -> str:
-    """The operation a test checks: its operation marker."""
-    return next((mark.name for mark in item.iter_markers() if mark.name in BY_NAME), "")
-
-
-def check_name(item: pytest.Item) -> str:
-    return getattr(item, "originalname", item.name).removeprefix("test_")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not any(is_conformance_item(item) for item in items):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if UNIT_FIXTURE not in metafunc.fixturenames:
         return
-    settings = settings_of(config)
-    selected = [item for item in items if not is_conformance_item(item) or _selected(item, settings)]
-    if len(selected) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in selected])
-        items[:] = selected
+    run = _run(metafunc.config)
+    units: list[Any] = [unit for unit in run.behaviour_units() if unit.phase != "counts"]
+    units += [("fuzz", operation, phase) for operation, phase in run.fuzz_groups()]
+    units += [unit for unit in run.behaviour_units() if unit.phase == "counts"]
+    ids = [unit.name if not isinstance(unit, tuple) else f"{unit[1].name}.{unit[2]}" for unit in units]
+    metafunc.parametrize(UNIT_FIXTURE, units, ids=ids)
 
 
-def _selected(item: pytest.Item, settings: Settings) -> bool:
-    operation = operation_of(item)
-    return not operation or settings.selects(operation)
+@pytest.fixture(scope="session")
+def conformance_run(request: pytest.FixtureRequest) -> Run:
+    """The run, past its preflight; a failed preflight fails every test."""
+    run = _run(request.config)
+    if not getattr(run, "_started", False):
+        run._started = run.start()  # type: ignore[attr-defined]
+    if run.ledger.preflight_failure:
+        pytest.fail(f"preflight: {run.ledger.preflight_failure}", pytrace=False)
+    return run
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    if (
-        is_conformance_item(item)
-        and item.get_closest_marker(CREATES_MARKER)
-        and settings_of(item.config).read_only
-    ):
-        pytest.skip("--read-only: this check creates batches or redeems codes")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    if not is_conformance_item(item):
-        return report
-    target = item.config.stash.get(TARGET, None)
-    if target is not None:
-        _account(item, call, report, target)
-    _mask(report, settings_of(item.config).api_secret)
-    return report
-
-
-def _account(
-    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, target: Target
-) -> None:
-    """Turn a test's outcome into its check's outcome in the ledger."""
-    ledger, operation, name = target.ledger, operation_of(item), check_name(item)
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        ledger.skipped(operation, name, reason.removeprefix("Skipped: "))
-        return
-    if report.when != "call":
-        return
-    fuzzing = getattr(item, "module", None) is not None and item.module.__name__ == FUZZING_MODULE
-    error = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, Violation):
-        curl = curl_command(error.exchange.request, target.settings.api_secret) if error.exchange else None
-        case = f"[{item.callspec.id}] " if hasattr(item, "callspec") else ""
-        ledger.failed(Finding(operation, name, f"{case}{error}", curl, item.nodeid))
-    elif report.failed and not (fuzzing and _is_schemathesis_failure(error)):
-        ledger.errors.append(
-            f"{item.nodeid}: {call.excinfo.exconly() if call.excinfo else report.longreprtext}"
+def run_unit(run: Run, unit: Any) -> None:
+    """Run one test's unit (a behaviour check's case, or a phase of generated requests) and judge it."""
+    units: list[Unit] = run.fuzz_units(unit[1], unit[2]) if isinstance(unit, tuple) else [unit]
+    found = run.ledger.begin_unit()
+    outcomes = [run.run_unit(each) for each in units]
+    key = units[0].name.split("[")[0] if units else ""
+    if found() or "failed" in outcomes:
+        shown = [finding for finding in run.ledger.findings[-found() :]] if found() else []
+        pytest.fail(
+            "\n\n".join(f"{finding.key}: {finding.message}" for finding in shown) or key, pytrace=False
         )
-    elif report.passed and not fuzzing:
-        ledger.passed(operation, name)
-        observed = ledger.findings_of(item.nodeid)
-        if observed:  # a response check failed on an answer this test received
-            report.outcome = "failed"
-            report.longrepr = "\n\n".join(f"{finding.check}: {finding.message}" for finding in observed)
+    if "errors" in outcomes:
+        pytest.fail(run.ledger.errors[-1], pytrace=False)
+    if outcomes and set(outcomes) == {"skipped"}:
+        operation, _, check = key.partition(".")
+        pytest.skip(run.ledger.outcomes[(operation, check)].reason)
 
 
-def _is_schemathesis_failure(error: BaseException | None) -> bool:
-    # Its findings were recorded check by check as they happened (after_validate).
-    return isinstance(error, FailureGroup | AssertionError)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if RUN in session.config.stash and getattr(session.config.stash[RUN], "_started", None) is not None:
+        session.config.stash[REPORT] = session.config.stash[RUN].finish()
 
 
-def _mask(report: pytest.TestReport, secret: str) -> None:
-    """Keep the secret out of terminal output and junit XML, whatever the target echoed."""
-    if isinstance(report.longrepr, tuple):
-        path, line, reason = report.longrepr
-        report.longrepr = (path, line, mask(reason, secret))
-    elif report.longrepr is not None and secret in str(report.longrepr):
-        report.longrepr = mask(str(report.longrepr), secret)
-    report.sections = [(title, mask(content, secret)) for title, content in report.sections]
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    target = config.stash.get(TARGET, None)
-    if target is None or config.stash.get(QUIET_SUMMARY, False):
-        return
-    terminalreporter.write_sep("=", "GamifyHost conformance")
-    terminalreporter.write_line(render(target, int(exitstatus)))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Scrub the junit XML too, in case a report slipped past the masking above."""
-    xml_path = getattr(config.option, "xmlpath", None)
-    if not xml_path or SETTINGS not in config.stash or not Path(xml_path).is_file():
-        return
-    secret = config.stash[SETTINGS].api_secret
-    text = Path(xml_path).read_text(encoding="utf-8")
-    if secret and secret in text:
-        Path(xml_path).write_text(mask(text, secret), encoding="utf-8")
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if REPORT in config.stash:
+        terminalreporter.write_sep("=", "GamifyHost conformance")
+        terminalreporter.write_line(config.stash[REPORT].summary)

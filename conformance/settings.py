@@ -10,45 +10,114 @@ from urllib.parse import urlsplit
 
 from .operations import BY_NAME, DEFAULT_OPERATION_NAMES, INFERRED, parse_operation_names
 
-ENVIRONMENT = {
-    "base_url": "GAMIFYHOST_BASE_URL",
-    "api_secret": "GAMIFYHOST_API_SECRET",
-    "slug": "GAMIFYHOST_SLUG",
-    "foreign_slug": "GAMIFYHOST_FOREIGN_SLUG",
-}
-# Every option of a run: its metavar and help, for the console script and the pytest plugin alike.
-OPTIONS: dict[str, tuple[str, str]] = {
-    "base_url": ("URL", "base URL of the implementation under test"),
-    "api_secret": ("KEY", "an X-API-Secret that owns the campaign --slug"),
-    "slug": ("SLUG", "an active test campaign the secret owns (checks of fresh codes need it active)"),
-    "foreign_slug": ("SLUG", "a campaign the secret must not reach (403/404 checks skipped without it)"),
-    "operations": (
+
+@dataclass(frozen=True)
+class Input:
+    """An input of a run: its option, its environment variable, its metavar and what it is for."""
+
+    name: str  # the Settings field
+    metavar: str
+    help: str
+    variable: str | None = None  # GAMIFYHOST_... ; None for options with no variable
+    secret: bool = False  # masked in everything the suite writes
+
+    @property
+    def option(self) -> str:
+        return f"--{self.name.replace('_', '-')}"
+
+    def describe(self) -> str:
+        return f"{self.help} [{self.variable}]" if self.variable else self.help
+
+
+INPUTS: tuple[Input, ...] = (
+    Input("base_url", "URL", "base URL of the implementation under test", "GAMIFYHOST_BASE_URL"),
+    Input(
+        "api_secret", "KEY", "an X-API-Secret that owns the campaign --slug", "GAMIFYHOST_API_SECRET", True
+    ),
+    Input(
+        "slug",
+        "SLUG",
+        "an active test campaign the secret owns (checks of fresh codes need it active)",
+        "GAMIFYHOST_SLUG",
+    ),
+    Input(
+        "foreign_slug",
+        "SLUG",
+        "a campaign of another partner or environment, which the secret must not reach",
+        "GAMIFYHOST_FOREIGN_SLUG",
+    ),
+    Input(
+        "foreign_secret",
+        "KEY",
+        "a secret of another partner: the run's codes and batches must be invisible to it",
+        "GAMIFYHOST_FOREIGN_SECRET",
+        True,
+    ),
+    Input(
+        "other_env_secret",
+        "KEY",
+        "the same partner's secret of the other environment, used read-only: the run's codes and "
+        "batches must be invisible to it",
+        "GAMIFYHOST_OTHER_ENV_SECRET",
+        True,
+    ),
+    Input(
+        "revoked_secret",
+        "KEY",
+        "a revoked secret: every operation must answer 403 API key has been revoked",
+        "GAMIFYHOST_REVOKED_SECRET",
+        True,
+    ),
+    Input(
+        "inactive_secret",
+        "KEY",
+        "a secret of an application that is not active: every operation must answer 403",
+        "GAMIFYHOST_INACTIVE_SECRET",
+        True,
+    ),
+    Input(
+        "ended_slug",
+        "SLUG",
+        "a campaign of the secret whose end date has passed (a code of it is generated, if the target lets)",
+        "GAMIFYHOST_ENDED_SLUG",
+    ),
+    Input(
+        "paused_slug",
+        "SLUG",
+        "a paused campaign of the secret (a code of it is generated, if the target lets)",
+        "GAMIFYHOST_PAUSED_SLUG",
+    ),
+    Input(
+        "operations",
         "NAMES",
         f"comma-separated subset of {','.join(BY_NAME)} (default: the documented "
         f"{','.join(DEFAULT_OPERATION_NAMES)}; "
         + ", ".join(name for name in BY_NAME if name not in DEFAULT_OPERATION_NAMES)
         + f" only when named: {INFERRED})",
     ),
-    "max_batch_size": (
+    Input(
+        "max_batch_size",
         "N",
-        "largest batch the run asks for (default 5 for remote targets, 100 for local ones); "
-        "below 10000 the 10000-code boundary check is skipped",
+        "no request asks for more codes, even from a target that ignored validation (default 5 for "
+        "remote targets, 100 for local ones); the 10,000 and 10,001 boundary checks need 10001",
     ),
-    "max_examples": ("N", "generated requests per operation when fuzzing (default 10 remote, 25 local)"),
-    "seed": ("N", "seed of the generated requests, to replay a run"),
-}
+    Input("max_examples", "N", "generated requests per operation when fuzzing (default 10 remote, 25 local)"),
+    Input("workers", "N", "requests in flight at once where their order does not matter (default 8)"),
+    Input("seed", "N", "seed of the generated requests, to replay a run"),
+    Input("html", "PATH", "also write the report as one self-contained HTML page"),
+    Input("junit_xml", "PATH", "also write a junit XML report"),
+)
+BY_INPUT = {item.name: item for item in INPUTS}
+SECRET_INPUTS = tuple(item for item in INPUTS if item.secret)
 READ_ONLY_HELP = "create nothing: no generate or redeem request at all (checks that need one are skipped)"
 IN_PROCESS_URL = "http://testserver"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
+SECRET_PREFIXES = ("sk_test_", "sk_live_")
 # Remote targets get small batches and few examples: every request may reach production.
 DEFAULT_MAX_BATCH_SIZE = {"local": 100, "remote": 5}
 DEFAULT_MAX_EXAMPLES = {"local": 25, "remote": 10}
-
-
-def option_help(name: str) -> str:
-    """The help of an option, naming its environment variable where it has one."""
-    help_text = OPTIONS[name][1]
-    return f"{help_text} [{ENVIRONMENT[name]}]" if name in ENVIRONMENT else help_text
+DEFAULT_WORKERS = 8
+MAX_WORKERS = 32
 
 
 class SettingsError(ValueError):
@@ -57,18 +126,27 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """One run: the target, its campaigns, and the limits that keep the run safe."""
+    """One run: the target, its campaigns and secrets, and the limits that keep the run safe."""
 
     base_url: str
     api_secret: str = field(repr=False)
     slug: str
     foreign_slug: str | None = None
+    foreign_secret: str | None = field(default=None, repr=False)
+    other_env_secret: str | None = field(default=None, repr=False)
+    revoked_secret: str | None = field(default=None, repr=False)
+    inactive_secret: str | None = field(default=None, repr=False)
+    ended_slug: str | None = None
+    paused_slug: str | None = None
     operations: tuple[str, ...] = DEFAULT_OPERATION_NAMES
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE["remote"]
     max_examples: int = DEFAULT_MAX_EXAMPLES["remote"]
+    workers: int = DEFAULT_WORKERS
     seed: int | None = None
     read_only: bool = False
     in_process: bool = False
+    html: str | None = None
+    junit_xml: str | None = None
 
     @property
     def is_remote(self) -> bool:
@@ -82,6 +160,14 @@ class Settings:
     def selects(self, operation_name: str) -> bool:
         return operation_name in self.operations
 
+    def secrets(self) -> dict[str, str]:
+        """Every secret given, by the environment variable that stands for it in reports."""
+        return {
+            item.variable: value
+            for item in SECRET_INPUTS
+            if item.variable and (value := getattr(self, item.name))
+        }
+
 
 def resolve(
     options: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, in_process: bool = False
@@ -91,13 +177,14 @@ def resolve(
 
     def value(name: str) -> Any:
         given = options.get(name)
-        if given in (None, "") and name in ENVIRONMENT:
-            given = environ.get(ENVIRONMENT[name]) or None
+        variable = BY_INPUT[name].variable if name in BY_INPUT else None
+        if given in (None, "") and variable:
+            given = environ.get(variable) or None
         return given
 
     base_url = IN_PROCESS_URL if in_process else value("base_url")
     missing = [
-        f"--{name.replace('_', '-')} (or {ENVIRONMENT[name]})"
+        f"{BY_INPUT[name].option} (or {BY_INPUT[name].variable})"
         for name, given in (
             ("base_url", base_url),
             ("api_secret", value("api_secret")),
@@ -118,28 +205,59 @@ def resolve(
         api_secret=value("api_secret"),
         slug=value("slug"),
         foreign_slug=value("foreign_slug"),
+        foreign_secret=value("foreign_secret"),
+        other_env_secret=value("other_env_secret"),
+        revoked_secret=value("revoked_secret"),
+        inactive_secret=value("inactive_secret"),
+        ended_slug=value("ended_slug"),
+        paused_slug=value("paused_slug"),
         operations=operations,
         seed=_integer(value("seed"), "--seed", minimum=0),
         read_only=bool(value("read_only")),
         in_process=in_process,
+        html=value("html"),
+        junit_xml=value("junit_xml"),
     )
+    _check_secrets(draft)
     kind = draft.kind
     max_batch_size = _integer(value("max_batch_size"), "--max-batch-size", minimum=1)
     max_examples = _integer(value("max_examples"), "--max-examples", minimum=1)
+    workers = _integer(value("workers"), "--workers", minimum=1, maximum=MAX_WORKERS)
     return replace(
         draft,
         max_batch_size=max_batch_size or DEFAULT_MAX_BATCH_SIZE[kind],
         max_examples=max_examples or DEFAULT_MAX_EXAMPLES[kind],
+        workers=workers or DEFAULT_WORKERS,
     )
 
 
-def _integer(given: Any, option: str, *, minimum: int) -> int | None:
+def _check_secrets(settings: Settings) -> None:
+    """Each secret different from the others; the other environment's of the other prefix."""
+    given = [(item, getattr(settings, item.name)) for item in SECRET_INPUTS if getattr(settings, item.name)]
+    seen: dict[str, str] = {}
+    for item, secret in given:
+        if secret in seen:
+            raise SettingsError(f"{item.option} is the same secret as {seen[secret]}")
+        seen[secret] = item.option
+    other = settings.other_env_secret
+    if other is not None:
+        own = next((prefix for prefix in SECRET_PREFIXES if settings.api_secret.startswith(prefix)), None)
+        theirs = next((prefix for prefix in SECRET_PREFIXES if other.startswith(prefix)), None)
+        if own is None or theirs is None or own == theirs:
+            raise SettingsError(
+                "--other-env-secret must be of the other environment than --api-secret "
+                "(one sk_test_..., the other sk_live_...)"
+            )
+
+
+def _integer(given: Any, option: str, *, minimum: int, maximum: int | None = None) -> int | None:
     if given is None:
         return None
     try:
         number = int(given)
     except (TypeError, ValueError):
         raise SettingsError(f"{option} must be an integer, not {given!r}") from None
-    if number < minimum:
-        raise SettingsError(f"{option} must be at least {minimum}, not {number}")
+    if number < minimum or (maximum is not None and number > maximum):
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+        raise SettingsError(f"{option} must be {bound}, not {number}")
     return number

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from helpers_kit import ACME_TEST, BATCHES, DOCS_BODY, GENERATE, STATS, VERIFY
+from helpers_kit import ACME_TEST, BATCHES, DOCS_BODY, GENERATE, SPEC_FILE, STATS, VERIFY
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -27,8 +27,6 @@ from starlette.testclient import TestClient
 from mockserver import create_app
 from mockserver.serving import serve_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_FILE = ROOT / "openapi.yaml"
 SPEC_URI = "urn:gamifyhost:openapi"
 UTC_WHOLE_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
 

@@ -6,11 +6,13 @@ A plain module, not conftest.py: two conftest.py files (here and in conformance/
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+SPEC_FILE = Path(__file__).resolve().parents[1] / "openapi.yaml"
 ACME_TEST = "sk_test_acme_mock_secret"
 GENERATE = "/v1/campaigns/codes/generate"
 BATCHES = "/v1/campaigns/codes/batches"

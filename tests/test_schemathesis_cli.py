@@ -13,8 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SPEC_FILE
-from helpers_kit import ACME_TEST, STATS
+from helpers_kit import ACME_TEST, SPEC_FILE, STATS
 from mock_process import mock_process
 
 pytestmark = pytest.mark.timeout(300)

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SPEC_FILE
-from helpers_kit import ACME_TEST, BATCHES, GENERATE, STATS, VERIFY, plain_client
+from helpers_kit import ACME_TEST, BATCHES, GENERATE, SPEC_FILE, STATS, VERIFY, plain_client
 
 from mockserver import create_app
 

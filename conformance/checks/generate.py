@@ -9,6 +9,7 @@ from datetime import timedelta
 from ..exchange import Exchange
 from ..instants import parse_instant
 from ..ledger import Ledger
+from ..leniency import PLAIN_LABEL, PLAIN_POINTS
 from ._registry import Violation, is_integer, listed, response_check, sent
 
 # The generate page: PREFIX is the slug's first 4 characters uppercased, then 8 random
@@ -64,10 +65,11 @@ def codes_unique_in_batch(exchange: Exchange, _ledger: Ledger) -> None:
 def codes_unique_across_batches(exchange: Exchange, ledger: Ledger) -> None:
     """No code of this batch was already handed out in another batch of this run."""
     batch_id = str(_batch(exchange).get("id", ""))
+    earlier = [(code, ledger.generated_batch(code)) for code in _codes(exchange)]
     reused = [
-        f"{code} (batch {ledger.batch_of_code[code]})"
-        for code in _codes(exchange)
-        if ledger.batch_of_code.get(code, batch_id) != batch_id
+        f"{code} (batch {batch.batch_id})"
+        for code, batch in earlier
+        if batch is not None and batch.batch_id != batch_id
     ]
     if reused:
         raise Violation(
@@ -107,22 +109,31 @@ def code_random_part(exchange: Exchange, _ledger: Ledger) -> None:
 
 @response_check("generate")
 def batch_echoes_request(exchange: Exchange, _ledger: Ledger) -> None:
-    """The batch has the batchSize, pointsValue, label and expiresAt the request gave."""
+    """The batch has the batchSize, pointsValue, label and expiresAt the request gave, where those are
+    plain (leniency.py): a deployment may read, trim or refuse the others as it sees fit."""
     batch, wrong = _batch(exchange), []
-    for name in ("batchSize", "pointsValue"):
-        if is_integer(asked := sent(exchange, name)) and batch.get(name) != asked:
+    for name, plain in (("batchSize", range(1, 10_001)), ("pointsValue", PLAIN_POINTS)):
+        if is_integer(asked := sent(exchange, name)) and asked in plain and batch.get(name) != asked:
             wrong.append(f"{name} {batch.get(name)!r} for {asked!r}")
-    if isinstance(label := sent(exchange, "label"), str) and batch.get("label") != label:
+    label = sent(exchange, "label")
+    if isinstance(label, str) and PLAIN_LABEL.fullmatch(label) and batch.get("label") != label:
         wrong.append(f"label {batch.get('label')!r} for {label!r}")
-    if isinstance(expires_at := sent(exchange, "expiresAt"), str) and not _same_instant(
-        expires_at, batch.get("expiresAt")
-    ):
+    expires_at = sent(exchange, "expiresAt")
+    if _is_instant(expires_at) and not _same_instant(expires_at, batch.get("expiresAt")):
         wrong.append(f"expiresAt {batch.get('expiresAt')!r} for {expires_at!r}")
     if wrong:
         raise Violation(f"Expected the batch to echo the request; received {'; '.join(wrong)}")
 
 
-def _same_instant(asked: str, received: object) -> bool:
+def _is_instant(value: object) -> bool:
+    try:
+        parse_instant(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _same_instant(asked: object, received: object) -> bool:
     """The same instant, allowing the answer to drop the fraction of a second."""
     try:
         return abs(parse_instant(asked) - parse_instant(received)) < timedelta(seconds=1)

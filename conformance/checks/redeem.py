@@ -14,9 +14,9 @@ from ._registry import Violation, is_integer, response_check, sent
 @response_check("redeem")
 def redemption_awards_code_points(exchange: Exchange, ledger: Ledger) -> None:
     """Redeeming a code of this run awards its batch's pointsValue (when the answer says what it awarded)."""
-    batch = ledger.generated_batch(code := sent(exchange, "code"))
+    batch = ledger.own_batch(code := sent(exchange, "code"))
     awarded = exchange.data.get("pointsAwarded")
-    if batch is None or not is_integer(awarded):
+    if batch is None or not exchange.sent_as_configured or not is_integer(awarded):
         return
     if awarded != batch.points_value:
         raise Violation(

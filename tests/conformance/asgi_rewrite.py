@@ -6,7 +6,9 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
+
+from conformance.exchange import decode_json
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
@@ -22,10 +24,7 @@ class Asked:
     body: bytes
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except (ValueError, RecursionError):
-            return None
+        return decode_json(self.body)
 
 
 @dataclass
@@ -53,20 +52,20 @@ class Rewrite:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        asked = await _read(scope, receive)
+        asked = await read_request(scope, receive)
         if self.on_request is not None:
             rewritten = self.on_request(asked)
             if isinstance(rewritten, Answer):
-                await _send(send, rewritten)
+                await send_answer(send, rewritten)
                 return
             asked = rewritten
-        answer = await _run(self.app, scope, asked)
+        answer = await run_app(self.app, scope, asked)
         if self.on_answer is not None:
             answer = self.on_answer(asked, answer)
-        await _send(send, answer)
+        await send_answer(send, answer)
 
 
-async def _read(scope: dict, receive: Callable) -> Asked:
+async def read_request(scope: dict, receive: Callable) -> Asked:
     body, more = b"", True
     while more:
         message = await receive()
@@ -77,12 +76,13 @@ async def _read(scope: dict, receive: Callable) -> Asked:
     return Asked(scope["method"], scope["path"], query, headers, body)
 
 
-async def _run(app: ASGIApp, scope: dict, asked: Asked) -> Answer:
+async def run_app(app: ASGIApp, scope: dict, asked: Asked) -> Answer:
     headers = [
         (k.encode("latin-1"), v.encode("latin-1")) for k, v in asked.headers.items() if k != "content-length"
     ]
     headers.append((b"content-length", str(len(asked.body)).encode()))
-    inner_scope = {**scope, "headers": headers}
+    # The query as the rewrite left it (one value per name).
+    inner_scope = {**scope, "headers": headers, "query_string": urlencode(asked.query).encode()}
     sent: list[dict] = []
 
     async def receive() -> dict:
@@ -99,14 +99,11 @@ async def _run(app: ASGIApp, scope: dict, asked: Asked) -> Answer:
     kept = [
         (k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"content-type")
     ]
-    try:
-        payload = json.loads(content)
-    except (ValueError, RecursionError):
-        payload = None
+    payload = decode_json(content)
     return Answer(start["status"], payload if payload is not None else content.decode("latin-1"), kept)
 
 
-async def _send(send: Callable, answer: Answer) -> None:
+async def send_answer(send: Callable, answer: Answer) -> None:
     if isinstance(answer.payload, str):
         content, media_type = answer.payload.encode("latin-1"), b"text/plain"
     else:

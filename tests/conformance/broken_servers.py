@@ -6,11 +6,13 @@ that guards that rule.
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from asgi_rewrite import Answer, ASGIApp, Asked, Rewrite
+from asgi_rewrite import Answer, ASGIApp, Asked, Rewrite, read_request, run_app, send_answer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -102,11 +104,6 @@ def wrong_prefix() -> ASGIApp:
         data["codes"] = [f"CODE-{code[-8:]}" for code in data["codes"]]
 
     return on_answers({GENERATE: recode})
-
-
-def oldest_first() -> ASGIApp:
-    """Lists each page oldest first."""
-    return on_answers({BATCHES: lambda _asked, data: data["batches"].reverse()})
 
 
 def crashes_on_malformed_json() -> ASGIApp:
@@ -271,6 +268,145 @@ def _redemption(asked: Asked) -> tuple[str, str] | None:
     ):
         return None
     return (parts[3], str(body.get("code"))) if isinstance(body, dict) else None
+
+
+# -- rules the suite needs inputs for ------------------------------------------------------------
+GLOBEX_SECRET = "sk_test_globex_mock_secret"
+LIVE_SECRET = "sk_live_acme_mock_secret"
+REVOKED_SECRET = "sk_test_acme_revoked_secret"
+INACTIVE_SECRET = "sk_test_initech_inactive_app"
+
+
+def _as_acme(secrets: set[str], routes: Callable[[Asked], bool]) -> ASGIApp:
+    """The mock, serving requests of `routes` that carry one of `secrets` as Acme's TEST ones."""
+
+    def swap(asked: Asked) -> Asked:
+        if routes(asked) and asked.headers.get("x-api-secret") in secrets:
+            return replace(asked, headers={**asked.headers, "x-api-secret": ACME_SECRET})
+        return asked
+
+    return Rewrite(create_app(), on_request=swap)
+
+
+def foreign_codes_visible() -> ASGIApp:
+    """Verify finds any partner's codes: another partner's secret sees Acme's."""
+    return _as_acme({GLOBEX_SECRET}, lambda asked: (asked.method, asked.path) == VERIFY)
+
+
+def foreign_partner_redeems() -> ASGIApp:
+    """Redeem takes any partner's secret for Acme's codes."""
+    return _as_acme({GLOBEX_SECRET}, lambda asked: _redemption(asked) is not None)
+
+
+def environments_shared() -> ASGIApp:
+    """The LIVE secret sees TEST codes and batches."""
+    return _as_acme({LIVE_SECRET}, lambda asked: (asked.method, asked.path) in (VERIFY, BATCHES))
+
+
+def revoked_secret_accepted() -> ASGIApp:
+    """A revoked secret works as if it were not."""
+    return _as_acme({REVOKED_SECRET}, lambda _asked: True)
+
+
+def inactive_application_accepted() -> ASGIApp:
+    """A secret of an application that is not active works."""
+    return _as_acme({INACTIVE_SECRET}, lambda _asked: True)
+
+
+def ended_campaign_not_expired() -> ASGIApp:
+    """Says 'Campaign has ended' with expired false."""
+
+    def unexpire(_asked: Asked, data: dict) -> None:
+        if data["message"] == "Campaign has ended":
+            data["expired"] = False
+
+    return on_answers({VERIFY: unexpire})
+
+
+def paused_campaign_code_valid() -> ASGIApp:
+    """Calls a code of a paused campaign valid and redeemable."""
+
+    def validate(_asked: Asked, data: dict) -> None:
+        if data["message"] == "Campaign is not active":
+            data.update(valid=True, message="Code is valid and redeemable")
+
+    return on_answers({VERIFY: validate})
+
+
+def expiry_ignored_by_verify() -> ASGIApp:
+    """Verify says a code past its batch's expiresAt is still ACTIVE and redeemable."""
+
+    def ignore(_asked: Asked, data: dict) -> None:
+        if data["status"] == "EXPIRED":
+            data.update(valid=True, status="ACTIVE", message="Code is valid and redeemable")
+
+    return on_answers({VERIFY: ignore})
+
+
+def expired_counted_as_revoked() -> ASGIApp:
+    """Stats count expired codes as revoked (the sums still agree)."""
+
+    def recount(_asked: Asked, data: dict) -> None:
+        data["revokedCodes"] += data["expiredCodes"]
+        data["expiredCodes"] = 0
+
+    return on_answers({STATS: recount})
+
+
+def _redeemed_anyway(refusals: set[str]) -> ASGIApp:
+    """The mock, answering a redemption it refused with one of `refusals` as a success."""
+
+    def accept(asked: Asked, answer: Answer) -> Answer:
+        redemption = _redemption(asked)
+        message = answer.payload.get("message") if isinstance(answer.payload, dict) else None
+        if redemption is None or message not in refusals:
+            return answer
+        data = {"code": redemption[1], "userId": "u", "pointsAwarded": 1, "batchId": str(uuid.uuid4()),
+                "campaignSlug": redemption[0], "redeemedAt": "2026-01-01T00:00:00Z"}  # fmt: skip
+        return Answer(200, {"status": "success", "data": data})
+
+    return Rewrite(create_app(), on_answer=accept)
+
+
+def expired_codes_redeemable() -> ASGIApp:
+    """Redeems codes past their batch's expiresAt."""
+    return _redeemed_anyway({"Code status is EXPIRED"})
+
+
+def unknown_codes_redeemable() -> ASGIApp:
+    """Answers a redemption of a code nobody was given as a success."""
+    return _redeemed_anyway({"Code not found"})
+
+
+class ConcurrentRedemptionsAllSucceed:
+    """Checks and writes a redemption without a lock: concurrent ones all read the code as ACTIVE.
+
+    A redemption waits a little before reaching the mock; any other of the same code that
+    arrives meanwhile gets the first one's answer. One after the other, they are refused.
+    """
+
+    def __init__(self) -> None:
+        self.app = create_app()
+        self.pending: dict[str, asyncio.Future[Answer]] = {}
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        asked = await read_request(scope, receive)
+        redemption = _redemption(asked)
+        if redemption is None:
+            await send_answer(send, await run_app(self.app, scope, asked))
+            return
+        code = redemption[1].strip().upper()
+        if code in self.pending:
+            answer = await asyncio.shield(self.pending[code])
+        else:
+            self.pending[code] = asyncio.get_running_loop().create_future()
+            await asyncio.sleep(0.1)
+            answer = await run_app(self.app, scope, asked)
+            self.pending.pop(code).set_result(answer)
+        await send_answer(send, answer)
 
 
 # -- a stand-in that knows only the spec ------------------------------------------------------

@@ -15,7 +15,7 @@ from conformance import Report, evaluate
 def check_in_process() -> Callable[..., Report]:
     """Run the suite against an ASGI app in process, with extra command-line arguments."""
 
-    def check(app: Any, *arguments: str) -> Report:
-        return evaluate([*SUITE_ARGUMENTS, *arguments], app=app, environ={})
+    def check(app: Any, *arguments: str, base: list[str] = SUITE_ARGUMENTS) -> Report:
+        return evaluate([*base, *arguments], app=app, environ={})
 
     return check

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import requests
 
 from conformance.checks import RESPONSE_CHECKS, Violation, checks_for
-from conformance.exchange import Exchange, decode_json
+from conformance.exchange import CONFIGURED, Exchange, decode_json
 from conformance.ledger import GeneratedBatch, Ledger
 from conformance.operations import BATCHES, GENERATE, REDEEM, STATS, VERIFY, Operation
 
@@ -132,10 +133,10 @@ PLANTED = {
     "listing_echoes_pagination": lambda: listed(query="?slug=summer-promo&page=2"),
     "listing_within_limit": lambda: listed(lambda d: d.update(limit=1, total=2)),
     "listing_total_consistent": lambda: listed(lambda d: d.update(total=3)),
-    "listing_newest_first": lambda: listed(lambda d: d["batches"].reverse()),
     "error_envelope": lambda: exchange(BATCHES, {"status": "error", "code": 400, "message": ""}, status=404),
     "verify_valid_iff_redeemable": lambda: verified(lambda d: d.update(valid=False)),
     "verify_valid_code_active": lambda: verified(lambda d: d.update(status="REVOKED")),
+    "verify_found_status_known": lambda: verified(lambda d: d.update(status="USED"), REDEEMED),
     "verify_status_named_in_message": lambda: verified(lambda d: d.update(status="EXPIRED"), REDEEMED),
     "verify_not_found_empty": lambda: verified(lambda d: d.update(campaignSlug="summer-promo"), NOT_FOUND),
     "verify_ended_campaign_expired": lambda: verified(lambda d: d.update(expired=False), ENDED),
@@ -150,9 +151,10 @@ PLANTED = {
 def ledger_with_earlier_batch() -> Ledger:
     """A run that handed out SUMM-ZZZZ2222 in an earlier batch, and the docs' batch of 500 points."""
     ledger = Ledger()
-    ledger.batch_of_code["SUMM-ZZZZ2222"] = "an-earlier-batch"
-    ledger.batch_of_code.update(dict.fromkeys(GENERATED["codes"], BATCH["id"]))
-    ledger.generated_batches[BATCH["id"]] = GeneratedBatch("summer-promo", BATCH["pointsValue"])
+    earlier = GeneratedBatch("an-earlier-batch", "summer-promo", 500, CONFIGURED)
+    docs_batch = GeneratedBatch(BATCH["id"], "summer-promo", BATCH["pointsValue"], CONFIGURED)
+    ledger.batch_of_code["SUMM-ZZZZ2222"] = earlier
+    ledger.batch_of_code.update(dict.fromkeys(GENERATED["codes"], docs_batch))
     return ledger
 
 
@@ -178,6 +180,10 @@ CONFORMING = {
     "verify-redeemed": lambda: verified(answer=REDEEMED),
     "verify-ended": lambda: verified(answer=ENDED),
     "verify-not-found": lambda: verified(answer=NOT_FOUND, code="SUMM-UNKNOWN2"),
+    # The docs describe the not-found fields only as empty, and say nothing of status: null is sane.
+    "verify-not-found-nulls": lambda: verified(
+        lambda d: d.update(status=None, campaignName=None, campaignSlug=None), NOT_FOUND, code="SUMM-UNKNOWN2"
+    ),
     "stats": counted,
     "redeem": redeemed,
     "error": lambda: exchange(
@@ -220,3 +226,27 @@ def test_prefix_rule_leaves_decided_slugs_alone() -> None:
     )
     check = next(c for c in RESPONSE_CHECKS if c.name == "code_prefix")
     check.function(answer, Ledger())  # D5 decides hyphens in the prefix; nothing documented to check
+
+
+def test_a_code_of_the_run_is_not_found_by_another_partner_without_a_violation() -> None:
+    # The code was generated with the --api-secret; the foreign secret must not find it.
+    answer = replace(verified(answer=NOT_FOUND, code=GENERATED["codes"][0]), identity="foreign")
+    assert violations(answer, ledger_with_earlier_batch()) == set()
+    as_owner = verified(answer=NOT_FOUND, code=GENERATED["codes"][0])
+    assert "verify_finds_generated_code" in violations(as_owner, ledger_with_earlier_batch())
+
+
+@pytest.mark.parametrize(
+    ("change", "echoed"),
+    [
+        pytest.param(lambda asked: asked.update(label="x" * 300), True, id="label-past-plain"),
+        pytest.param(lambda asked: asked.update(pointsValue=10**12), True, id="points-past-plain"),
+        pytest.param(lambda asked: asked.update(expiresAt="soon"), True, id="expiry-not-an-instant"),
+        pytest.param(lambda asked: asked.update(label="Till receipts"), False, id="plain-label"),
+    ],
+)
+def test_a_batch_must_echo_plain_values_only(change: Callable[[dict], None], echoed: bool) -> None:
+    asked = dict(ASKED)
+    change(asked)
+    found = violations(generated(**asked), Ledger())
+    assert ("batch_echoes_request" not in found) == echoed

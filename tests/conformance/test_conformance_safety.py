@@ -1,4 +1,5 @@
-"""The suite is safe to point at production: batches capped, read-only creates nothing, careful remotes."""
+"""The suite is safe to point at production: no request may mint more codes than allowed, read-only
+creates nothing, the secret that must only read never writes, and settings say what they mean."""
 
 from __future__ import annotations
 
@@ -7,61 +8,103 @@ from collections.abc import Callable
 
 import pytest
 from asgi_rewrite import Answer, Asked, recording
-from conformance_kit import SUITE_ARGUMENTS
+from conformance_kit import ALL_OPERATIONS, SUITE_ARGUMENTS
 
 from conformance import evaluate
+from conformance.api import requested_batch_size
 from conformance.fuzzing import capped, schemathesis_config
-from conformance.operations import BY_NAME, DEFAULT_OPERATION_NAMES, REDEEM, VERIFY
+from conformance.operations import DEFAULT_OPERATION_NAMES, GENERATE, REDEEM, VERIFY
 from conformance.settings import resolve
 from mockserver import create_app
 from mockserver.serving import serve_in_thread
 
-GENERATE = ("POST", "/v1/campaigns/codes/generate")
 REMOTE = {"base_url": "https://api.gamifyhost.com", "api_secret": "sk_live_x", "slug": "summer-promo"}
+LIVE_SECRET = "sk_live_acme_mock_secret"
 
 
-def asked_batch_sizes(log: list[tuple[Asked, Answer]]) -> list[object]:
-    bodies = [asked.json() for asked, _answer in log if (asked.method, asked.path) == GENERATE]
-    return [body["batchSize"] for body in bodies if isinstance(body, dict) and "batchSize" in body]
-
-
-def created_batch_sizes(log: list[tuple[Asked, Answer]]) -> list[int]:
+def asked_sizes(log: list[tuple[Asked, Answer]]) -> list[float]:
+    """The most codes each generate request could have minted, however leniently read."""
     return [
-        answer.payload["data"]["count"]
-        for asked, answer in log
-        if (asked.method, asked.path) == GENERATE and answer.status == 200
+        requested_batch_size(asked.body)
+        for asked, _answer in log
+        if GENERATE.matches(asked.method, asked.path)
     ]
 
 
-def test_no_batch_above_the_cap_in_any_phase(check_in_process: Callable) -> None:
+def created(log: list[tuple[Asked, Answer]]) -> list[int]:
+    return [
+        answer.payload["data"]["count"]
+        for asked, answer in log
+        if GENERATE.matches(asked.method, asked.path) and answer.status == 200
+    ]
+
+
+def test_no_request_asks_for_more_than_the_cap_but_the_local_boundary_check(
+    check_in_process: Callable,
+) -> None:
     log: list[tuple[Asked, Answer]] = []
-    report = check_in_process(recording(create_app(), log), "--max-batch-size", "3")
+    report = check_in_process(recording(create_app(), log), *ALL_OPERATIONS, "--max-batch-size", "3")
     assert report.exit_code == 0, report.summary
-    sizes = asked_batch_sizes(log)
-    numbers = [size for size in sizes if isinstance(size, int | float) and not isinstance(size, bool)]
-    # The one deliberate exception: 10001, which a conforming server refuses.
-    assert {size for size in numbers if size > 3} == {10001}
-    assert all(int(size) <= 3 for size in sizes if isinstance(size, str) and size.isdigit())
-    created = created_batch_sizes(log)
-    assert created and max(created) <= 3
-    assert report.target.ledger.codes_created == sum(created)
-    assert report.target.ledger.requests_sent == len(log)  # probes of the built-in checks included
+    # In process, the 10001 boundary check is allowed: a conforming target refuses it.
+    assert {size for size in asked_sizes(log) if size > 3} == {10001}
+    assert created(log) and max(created(log)) <= 3
+    assert report.ledger.codes_created == sum(created(log))
+    assert report.ledger.requests_sent == len(log)  # the probes of schemathesis's checks included
+
+
+def test_a_remote_target_is_never_asked_for_more_than_max_batch_size() -> None:
+    """127.0.0.2 is loopback but not 127.0.0.1: the suite takes it for the production it could be."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.2", 0))
+        except OSError:
+            pytest.fail("127.0.0.2 is not a loopback address here")
+    log: list[tuple[Asked, Answer]] = []
+    with serve_in_thread(recording(create_app(), log), host="127.0.0.2") as base_url:
+        report = evaluate(["--base-url", base_url, *SUITE_ARGUMENTS, *ALL_OPERATIONS], environ={})
+    assert report.exit_code == 0, report.summary
+    assert max(asked_sizes(log)) <= 5  # 10001 included: held back
+    assert max(created(log)) <= 5
+    assert "remote: every request may reach production; at most 5 codes a batch" in report.summary
+    assert "SKIPPED  batch_size_10001_rejected: held back: batchSize 10,001" in report.summary
+    assert "Held back, to keep the target safe (not sent):\n  - batchSize 10,001" in report.summary
+    assert "skipped: generate.batch-size-range" not in report.summary  # 0 and 10000 checks still ran it
+    assert {asked.method for asked, _answer in log} == {"GET", "POST"}  # no undeclared method probed
+    assert report.ledger.requests_sent == len(log)
+
+
+def test_max_batch_size_lets_the_boundary_through_to_a_remote_target() -> None:
+    with serve_in_thread(create_app(), host="127.0.0.2") as base_url:
+        report = evaluate(
+            [
+                "--base-url",
+                base_url,
+                *SUITE_ARGUMENTS,
+                "--max-batch-size",
+                "10001",
+                "--operations",
+                "generate",
+            ],
+            environ={},
+        )
+    assert report.exit_code == 0, report.summary
+    assert "Held back" not in report.summary
+    assert report.ledger.outcomes[("generate", "batch_size_10001_rejected")].status == "passed"
+    assert report.ledger.outcomes[("generate", "batch_size_10000_accepted")].status == "passed"
 
 
 def test_read_only_sends_no_generate_nor_redeem_request(check_in_process: Callable) -> None:
     log: list[tuple[Asked, Answer]] = []
-    report = check_in_process(recording(create_app(), log), "--read-only", "--operations", ",".join(BY_NAME))
+    report = check_in_process(recording(create_app(), log), "--read-only", *ALL_OPERATIONS)
     assert report.exit_code == 0, report.summary
     # Verify is the one POST that creates nothing.
     assert {(asked.method, asked.path) for asked, _answer in log if asked.method != "GET"} == {
         ("POST", VERIFY.path)
     }
-    ledger = report.target.ledger
+    ledger = report.ledger
     assert ledger.batches_created == 0 and ledger.codes_redeemed == 0
-    assert "SKIPPED  batch_size_10000_accepted: --read-only: this check creates batches" in report.summary
-    for check in ("generate_codes_conforms", "redeem_code_conforms", "second_redemption_refused"):
-        assert f"SKIPPED  {check}: --read-only" in report.summary
-    # What creates nothing still runs: verify and stats, schema phase included.
+    assert "SKIPPED  batch_size_10000_accepted: --read-only: this check creates" in report.summary
+    assert "(needs a run without --read-only)" in report.summary
     passed = {key for key, outcome in ledger.outcomes.items() if outcome.status == "passed"}
     assert {
         ("verify", "unknown_code_not_found"),
@@ -72,11 +115,26 @@ def test_read_only_sends_no_generate_nor_redeem_request(check_in_process: Callab
     } <= passed
 
 
+def test_the_other_environments_secret_only_reads(check_in_process: Callable) -> None:
+    log: list[tuple[Asked, Answer]] = []
+    report = check_in_process(recording(create_app(), log), *ALL_OPERATIONS)
+    assert report.exit_code == 0, report.summary
+    writes = [
+        asked
+        for asked, _answer in log
+        if asked.headers.get("x-api-secret") == LIVE_SECRET
+        and (GENERATE.matches(asked.method, asked.path) or REDEEM.matches(asked.method, asked.path))
+    ]
+    assert writes == []
+    assert any(asked.headers.get("x-api-secret") == LIVE_SECRET for asked, _answer in log)
+
+
 def test_operations_restrict_the_checks(check_in_process: Callable) -> None:
     report = check_in_process(create_app(), "--operations", "batches", "--read-only")
     assert report.exit_code == 0, report.summary
-    assert {operation for operation, _check in report.target.ledger.outcomes} == {"batches"}
+    assert {operation for operation, _check in report.ledger.outcomes} == {"batches"}
     assert "generate  POST" not in report.summary
+    assert "skipped: generate.count (needs --operations with generate)" in report.summary
 
 
 @pytest.mark.parametrize(
@@ -85,7 +143,10 @@ def test_operations_restrict_the_checks(check_in_process: Callable) -> None:
         ["--slug", "summer-promo"],
         ["--api-secret", "sk_test_x", "--slug", "s", "--operations", "generate,refund"],
         ["--api-secret", "sk_test_x", "--slug", "s", "--max-batch-size", "0"],
+        ["--api-secret", "sk_test_x", "--slug", "s", "--workers", "0"],
         ["--api-secret", "sk_test_x", "--slug", "s", "--base-url", "ftp://example.com"],
+        ["--api-secret", "sk_test_x", "--slug", "s", "--other-env-secret", "sk_test_y"],
+        ["--api-secret", "sk_test_x", "--slug", "s", "--revoked-secret", "sk_test_x"],
     ],
 )
 def test_bad_options_are_usage_errors(arguments: list[str]) -> None:
@@ -125,14 +186,10 @@ def test_remote_targets_get_small_batches_and_few_examples() -> None:
     assert not local.is_remote and local.max_batch_size == 100 and local.max_examples == 25
 
 
-def test_remote_targets_are_not_shrunk_nor_probed_with_undeclared_methods() -> None:
-    remote = schemathesis_config(resolve(REMOTE, {})).projects.get_default()
-    assert remote.generation.no_shrink
-    assert remote.phases.coverage.unexpected_methods == set()
-    local = schemathesis_config(
-        resolve({**REMOTE, "base_url": "http://localhost:8000"}, {})
-    ).projects.get_default()
-    assert not local.generation.no_shrink
+def test_no_target_is_probed_with_undeclared_methods() -> None:
+    for base_url in (REMOTE["base_url"], "http://localhost:8000"):
+        config = schemathesis_config(resolve({**REMOTE, "base_url": base_url}, {})).projects.get_default()
+        assert config.phases.coverage.unexpected_methods == set()
 
 
 def test_settings_fall_back_to_the_environment() -> None:
@@ -143,6 +200,12 @@ def test_settings_fall_back_to_the_environment() -> None:
             "GAMIFYHOST_API_SECRET": "sk_test_y",
             "GAMIFYHOST_SLUG": "summer-promo",
             "GAMIFYHOST_FOREIGN_SLUG": "winter-sale",
+            "GAMIFYHOST_FOREIGN_SECRET": "sk_test_z",
+            "GAMIFYHOST_OTHER_ENV_SECRET": "sk_live_y",
+            "GAMIFYHOST_REVOKED_SECRET": "sk_test_r",
+            "GAMIFYHOST_INACTIVE_SECRET": "sk_test_i",
+            "GAMIFYHOST_ENDED_SLUG": "autumn",
+            "GAMIFYHOST_PAUSED_SLUG": "spring",
         },
     )
     assert (settings.base_url, settings.slug, settings.foreign_slug) == (
@@ -150,7 +213,15 @@ def test_settings_fall_back_to_the_environment() -> None:
         "summer-promo",
         "winter-sale",
     )
-    assert "sk_test_y" not in repr(settings)
+    assert (settings.ended_slug, settings.paused_slug) == ("autumn", "spring")
+    assert settings.secrets() == {
+        "GAMIFYHOST_API_SECRET": "sk_test_y",
+        "GAMIFYHOST_FOREIGN_SECRET": "sk_test_z",
+        "GAMIFYHOST_OTHER_ENV_SECRET": "sk_live_y",
+        "GAMIFYHOST_REVOKED_SECRET": "sk_test_r",
+        "GAMIFYHOST_INACTIVE_SECRET": "sk_test_i",
+    }
+    assert not any(secret in repr(settings) for secret in settings.secrets().values())
 
 
 @pytest.mark.parametrize(
@@ -162,27 +233,27 @@ def test_settings_fall_back_to_the_environment() -> None:
         (50000.0, 5, 5),
         ("50000", 5, "5"),
         ("+7", 5, "5"),
+        ("1e5", 5, "5"),
+        ("0x10", 5, "5"),
+        (" 99 ", 5, "5"),
         (True, 5, True),
         (-3, 5, -3),
+        ("abc", 5, "abc"),
     ],
 )
 def test_capped_batch_sizes(asked: object, cap: int, sent: object) -> None:
     assert capped(asked, cap) == sent
 
 
-def test_remote_profile_end_to_end() -> None:
-    """127.0.0.2 is loopback but not 127.0.0.1: the suite treats it as the production it could be."""
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.2", 0))
-        except OSError:
-            pytest.skip("127.0.0.2 is not a loopback address here")
-    log: list[tuple[Asked, Answer]] = []
-    with serve_in_thread(recording(create_app(), log), host="127.0.0.2") as base_url:
-        report = evaluate(["--base-url", base_url, *SUITE_ARGUMENTS], environ={})
-    assert report.exit_code == 0, report.summary
-    assert "max batch size 5" in report.summary
-    assert "remote: no shrinking, no undeclared methods" in report.summary
-    assert {asked.method for asked, _answer in log} == {"GET", "POST"}
-    assert max(created_batch_sizes(log)) <= 5
-    assert report.target.ledger.requests_sent == len(log)
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        (b'{"batchSize": 10001}', 10001),
+        (b'{"batchSize": "1e4"}', 10000),
+        (b"batchSize=20000&slug=x", 20000),
+        (b'{"slug": "x"}', 0),
+        (b"", 0),
+    ],
+)
+def test_the_codes_a_request_could_mint_are_read_leniently(body: bytes, codes: int) -> None:
+    assert requested_batch_size(body) == codes

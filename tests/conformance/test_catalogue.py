@@ -1,0 +1,128 @@
+"""The catalogue of rules classifies everything the suite asserts, by construction.
+
+Every schema keyword and response status of openapi.yaml is either claimed by a documented rule
+(and given to schemathesis), or marked decided or inferred in the spec (and left out of what
+schemathesis is given). Every check asserts a rule; every documented rule has a check.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance.behaviour import BEHAVIOUR_CHECKS
+from conformance.checks import RESPONSE_CHECKS
+from conformance.contract import CONSTRAINTS, Contract
+from conformance.operations import BY_NAME, OPERATIONS
+from conformance.rules import DOCUMENTED, RULES, SCHEMATHESIS_CHECKS, Kind, claimed, rules_of
+
+DECISIONS = Path(__file__).resolve().parents[2] / "docs" / "contract-decisions.md"
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return Contract.load()
+
+
+def every_check() -> set[str]:
+    """Every check the suite runs, as "operation.check"."""
+    checks = {check.key for check in BEHAVIOUR_CHECKS}
+    checks |= {f"{operation}.{check.name}" for check in RESPONSE_CHECKS for operation in check.operations}
+    checks |= {f"{operation}.{name}" for operation in BY_NAME for name in SCHEMATHESIS_CHECKS}
+    return checks
+
+
+def is_claimed(part) -> bool:
+    table = claimed(part.kind)
+    return part.where in table and (part.kind == "status" or part.keyword in table[part.where])
+
+
+def test_every_documented_keyword_and_status_is_claimed_by_a_documented_rule(contract: Contract) -> None:
+    unclaimed = [
+        f"{p.kind} {p.where} {p.keyword}"
+        for p in contract.classify()
+        if p.decided is None and not is_claimed(p)
+    ]
+    assert unclaimed == [], (
+        "classify these in conformance/rules.py, or mark them x-mock-decision in openapi.yaml"
+    )
+
+
+def test_no_decided_or_inferred_keyword_is_claimed(contract: Contract) -> None:
+    documented = {(p.kind, p.where, p.keyword) for p in contract.classify() if p.decided is None}
+    stale = [
+        f"{kind} {where} {keyword}"
+        for kind in ("schema", "parameter", "status")
+        for where, keywords in claimed(kind).items()
+        for keyword in (keywords or {""})
+        if (kind, where, keyword) not in documented
+    ]
+    assert stale == [], "claims of keywords the spec does not hold, or marks decided"
+
+
+def test_the_spec_holds_decided_and_inferred_parts_the_suite_leaves_out(contract: Contract) -> None:
+    decided = [part for part in contract.classify() if part.decided is not None]
+    wheres = {part.where for part in decided}
+    assert "Batch/allOf/0" in wheres and "listCodeBatches page" in wheres and "redeemCode 409" in wheres
+    assert len(decided) > 40
+
+
+def test_every_decision_of_the_spec_names_a_decision_of_the_docs(contract: Contract) -> None:
+    written = set(re.findall(r"^## (D\d+)\b", DECISIONS.read_text(encoding="utf-8"), re.M))
+    for part in contract.classify():
+        if part.decided and "inferred" not in part.decided and not part.decided.endswith("x-mock-decision"):
+            named = re.match(r"(D\d+) - ", part.decided)
+            assert named and named.group(1) in written, f"{part}: name one of {sorted(written)}"
+
+
+def test_the_fuzzed_schema_holds_only_claimed_keywords(contract: Contract) -> None:
+    document = contract.for_schemathesis({operation.operation_id for operation in OPERATIONS})
+    schemas = claimed("schema")
+
+    def walk(node: object, where: str) -> None:
+        if not isinstance(node, dict) or "$ref" in node:
+            return
+        for keyword in node:
+            if keyword in CONSTRAINTS:
+                assert keyword in schemas.get(where, ()), (
+                    f"{where}: {keyword} given to schemathesis unclaimed"
+                )
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, f"{where}/properties/{name}")
+        for keyword in ("oneOf", "anyOf", "allOf"):
+            for index, sub in enumerate(node.get(keyword, ())):
+                walk(sub, f"{where}/{keyword}/{index}")
+        if "items" in node:
+            walk(node["items"], f"{where}/items")
+
+    for name, node in document["components"]["schemas"].items():
+        walk(node, name)
+    statuses = claimed("status")
+    for item in document["paths"].values():
+        for definition in item.values():
+            given = set(definition["responses"]) - {"4XX", "2XX"}
+            assert {f"{definition['operationId']} {code}" for code in given} <= set(statuses)
+
+
+def test_every_check_asserts_a_rule() -> None:
+    orphans = sorted(check for check in every_check() if not rules_of(check))
+    assert orphans == [], "add these checks to a rule of conformance/rules.py"
+
+
+def test_every_rule_names_only_checks_that_exist() -> None:
+    unknown = sorted({check for rule in RULES for check in rule.checks} - every_check())
+    assert unknown == []
+
+
+def test_every_documented_rule_has_a_check_and_a_source() -> None:
+    for rule in DOCUMENTED:
+        assert rule.checks, rule.id
+        assert "docs.gamifyhost.com" in rule.source, rule.id
+    assert len({rule.id for rule in RULES}) == len(RULES)
+
+
+def test_inferred_rules_are_those_of_the_inferred_operation() -> None:
+    inferred = [rule for rule in RULES if rule.kind is Kind.INFERRED]
+    assert inferred and all(check.startswith("redeem.") for rule in inferred for check in rule.checks)

@@ -1,0 +1,34 @@
+"""Deployments that honour the docs and decide otherwise where they are silent are CONFORMANT, on every seed.
+
+Documented strictly, decided leniently: the suite fails a target only on what the docs state.
+Each double of legit_servers.py makes one choice the docs leave open differently from the mock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conformance_kit import ALL_OPERATIONS, SEEDS, with_seed
+from legit_servers import LEGITIMATE
+
+from mockserver import create_app
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("make_app", LEGITIMATE.values(), ids=LEGITIMATE.keys())
+def test_a_legitimate_alternative_conforms(check_in_process: Callable, make_app: Callable, seed: int) -> None:
+    report = check_in_process(make_app(), *ALL_OPERATIONS, base=with_seed(seed))
+    assert report.exit_code == 0, report.summary
+    assert report.summary.endswith("Verdict: CONFORMANT")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_mock_conforms_on_every_seed(check_in_process: Callable, seed: int) -> None:
+    report = check_in_process(create_app(), *ALL_OPERATIONS, base=with_seed(seed))
+    assert report.exit_code == 0, report.summary
+    assert "documented rules checked: 41 of 41" in report.summary, report.summary
+
+
+def test_there_are_at_least_ten_legitimate_alternatives() -> None:
+    assert len(LEGITIMATE) >= 10
