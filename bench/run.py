@@ -1,6 +1,7 @@
-"""Benchmark the mock against a bare Starlette app on the same uvicorn settings, in one run.
+"""Benchmark the mock against a bare Starlette app on the same uvicorn settings, in one run,
+and time the conformance suite against the mock, at once and 100 ms away.
 
-    python bench/run.py [--seconds 3] [--rounds 3]
+    python bench/run.py [--seconds 3] [--rounds 3] [--only server|conformance]
 
 Needs `wrk` on the PATH (Debian/Ubuntu: `apt-get install wrk`). Everything runs on 127.0.0.1.
 Prints one table of figures and their targets; exits non-zero only when it could not measure.
@@ -283,17 +284,54 @@ def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]
     return rows
 
 
+def conformance_run(base_url: str) -> tuple[float, float, str]:
+    """A default conformance run of the bundled mock: its length, its longest silence, its verdict."""
+    command = [sys.executable, "-u", "-m", "conformance", "--base-url", base_url]
+    command += ["--api-secret", "sk_test_acme_mock_secret", "--slug", "summer-promo"]
+    started = last = time.perf_counter()
+    silence, verdict = 0.0, ""
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:  # read from a pipe, as a CI log reads it
+            now = time.perf_counter()
+            silence, last = max(silence, now - last), now
+            verdict = line.strip() or verdict
+    return time.perf_counter() - started, silence, verdict
+
+
+def conformance_rows() -> list[tuple[str, str, str]]:
+    """The suite against the mock at once, and 100 ms away (--latency-ms 100)."""
+    rows = []
+    for latency in (0, 100):
+        port = free_port()
+        command = [*mock_command(port, None), "--latency-ms", str(latency)]
+        with server(command, port):
+            took, silence, verdict = conformance_run(f"http://127.0.0.1:{port}")
+        if verdict != "Verdict: CONFORMANT":
+            raise CouldNotMeasure(f"the conformance run of the mock ended with {verdict!r}")
+        target = ("<= 25 s", "<= 3 s") if latency else ("", "")
+        rows.append((f"conformance run, mock {latency} ms away", f"{took:.1f} s", target[0]))
+        rows.append(("  longest time without a line", f"{silence:.1f} s", target[1]))
+    return rows
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--seconds", type=int, default=3, help="length of each wrk run (default 3)")
     options.add_argument("--rounds", type=int, default=3, help="alternating rounds of wrk runs (default 3)")
+    options.add_argument(
+        "--only",
+        choices=("server", "conformance"),
+        help="measure the mock server only, or the conformance suite",
+    )
     args = options.parse_args()
-    if shutil.which("wrk") is None:
+    if args.only != "conformance" and shutil.which("wrk") is None:
         print("bench: wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
     try:
         with tempfile.TemporaryDirectory() as work:
-            rows = measure(args.seconds, args.rounds, Path(work))
+            rows = [] if args.only == "conformance" else measure(args.seconds, args.rounds, Path(work))
+            rows += [] if args.only == "server" else conformance_rows()
     except CouldNotMeasure as error:
         print(f"bench: could not measure: {error}", file=sys.stderr)
         return 1
