@@ -1,4 +1,10 @@
-"""A stateful mock server of the GamifyHost codes API, driven by openapi.yaml."""
+"""A stateful mock server of the GamifyHost codes API, driven by openapi.yaml.
+
+The package is in rooms, arrows only downward: `domain` (the records and rules, no web and no
+storage import), `stores` (where state is kept: memory, SQLite, PostgreSQL), `http` (the app:
+routes, wire format, admin API) and `kit` (what integrators use: the command line, the pytest
+plugin, `running()`, the admin client). What may be imported from here is below.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +12,40 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .admin_client import AdminClient as AdminClient
-    from .admin_client import AdminError as AdminError
-    from .app import create_app as create_app
-    from .backend import CodesBackend as CodesBackend
-    from .codes import Randomness as Randomness
-    from .domain import Clock as Clock
-    from .errors import ApiError as ApiError
+    from .domain.clock import Clock as Clock
+    from .domain.codes import Randomness as Randomness
+    from .domain.errors import ApiError as ApiError
+    from .domain.service import Codes as Codes
     from .fixtures import FixtureError as FixtureError
     from .fixtures import load_fixtures as load_fixtures
-    from .live import RunningMock as RunningMock
-    from .live import running as running
+    from .http.app import create_app as create_app
+    from .kit.admin_client import AdminClient as AdminClient
+    from .kit.admin_client import AdminError as AdminError
+    from .kit.live import RunningMock as RunningMock
+    from .kit.live import running as running
     from .spec import Spec as Spec
     from .spec import load_spec as load_spec
-    from .state_file import StateFileError as StateFileError
+    from .stores import StoreError as StoreError
+    from .stores import open_store as open_store
 
 # Imported on first use: every pytest run in an environment with this package loads its plugin,
 # which should cost those runs next to nothing.
 _EXPORTS = {
-    "AdminClient": ".admin_client",
-    "AdminError": ".admin_client",
-    "ApiError": ".errors",
-    "Clock": ".domain",
-    "CodesBackend": ".backend",
+    "AdminClient": ".kit.admin_client",
+    "AdminError": ".kit.admin_client",
+    "ApiError": ".domain.errors",
+    "Clock": ".domain.clock",
+    "Codes": ".domain.service",
     "FixtureError": ".fixtures",
-    "Randomness": ".codes",
-    "RunningMock": ".live",
+    "Randomness": ".domain.codes",
+    "RunningMock": ".kit.live",
     "Spec": ".spec",
-    "StateFileError": ".state_file",
-    "create_app": ".app",
+    "StoreError": ".stores",
+    "create_app": ".http.app",
     "load_fixtures": ".fixtures",
     "load_spec": ".spec",
-    "running": ".live",
+    "open_store": ".stores",
+    "running": ".kit.live",
 }
 
 __all__ = sorted(_EXPORTS)

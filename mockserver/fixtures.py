@@ -1,5 +1,7 @@
 """Fixtures: the YAML seed data (partners, keys, campaigns, batches) the mock starts from.
 
+`plan_of` turns them into the domain's Plan; a store starts from it, and goes back to it on a reset.
+
 A fixtures path is a YAML file or a directory of them. Every file is checked at load time,
 its batches against openapi.yaml's Batch schema; any problem stops the start-up with a
 message naming the file and the place in it.
@@ -15,9 +17,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .backend import CodesBackend
-from .codes import CodeDigester, Randomness
-from .domain import ApiKey, Campaign, CampaignStatus, Clock, Environment, Partner, secret_digest
+from .domain.ports import PartnerSeed
+from .domain.records import ApiKey, Campaign, CampaignStatus, Environment, Partner, secret_digest
+from .domain.service import BatchPlan, Plan
 from .spec import Spec, format_checker, load_yaml
 from .timestamps import parse_timestamp
 
@@ -130,83 +132,84 @@ def _batch_record(campaign: dict[str, Any], index: int, batch: dict[str, Any]) -
     }
 
 
-def build_backend(
-    fixtures: Fixtures,
-    spec: Spec,
-    *,
-    clock: Clock | None = None,
-    randomness: Randomness | None = None,
-    digester: CodeDigester | None = None,
-) -> CodesBackend:
-    """A backend holding exactly the fixtures' data (used at start-up and on reset).
-
-    Raises FixtureError for what only the whole data set shows: a secret, a campaign or a
-    code that appears twice.
-    """
-    backend = CodesBackend(spec.code_format, clock=clock, randomness=randomness, digester=digester)
+def plan_of(fixtures: Fixtures) -> Plan:
+    """The fixtures as the domain takes them; FixtureError for what only the whole data set shows: a
+    secret or a campaign that appears twice."""
     secrets: set[str] = set()
-    slugs: set[tuple[str, str, str]] = set()
+    partners, batches = [], []
     for data in fixtures.partners:
-        partner = Partner(id=data.get("id") or _derived_id("partner", data["name"]), name=data["name"])
+        seed = partner_seed(data)
         for application in data["applications"]:
             for key in application["keys"]:
-                secret = key["secret"]
-                if secret in secrets:
+                if key["secret"] in secrets:
                     raise FixtureError(
-                        f"{_sources(fixtures)}: secret of partner {partner.name!r} is used twice"
+                        f"{_sources(fixtures)}: secret of partner {seed.partner.name!r} is used twice"
                     )
-                secrets.add(secret)
-                environment = Environment.of_secret(secret)
-                assert environment is not None  # the fixtures schema only admits sk_test_ / sk_live_
-                backend.add_key(
-                    ApiKey(
-                        secret_sha256=secret_digest(secret),
-                        partner=partner,
-                        environment=environment,
-                        application_active=application.get("active", True),
-                        revoked=key.get("revoked", False),
-                    )
-                )
-        for campaign_data in data.get("campaigns", ()):
-            identity = (partner.id, campaign_data["environment"], campaign_data["slug"])
-            if identity in slugs:
-                raise FixtureError(
-                    f"{_sources(fixtures)}: partner {partner.name!r} has two {identity[1]} campaigns "
-                    f"{identity[2]!r}"
-                )
-            slugs.add(identity)
-            _add_campaign(backend, partner, campaign_data, fixtures)
-    return backend
-
-
-def _add_campaign(backend: CodesBackend, partner: Partner, data: dict[str, Any], fixtures: Fixtures) -> None:
-    campaign = Campaign(
-        id=_campaign_id(data),
-        partner=partner,
-        environment=Environment(data["environment"]),
-        slug=data["slug"],
-        name=data["name"],
-        status=CampaignStatus(data["status"]),
-        ends_at=parse_timestamp(data["endsAt"]) if "endsAt" in data else None,
-    )
-    backend.add_campaign(campaign)
-    for index, batch in enumerate(data.get("batches", ())):
-        record = _batch_record(data, index, batch)
-        try:
-            backend.add_batch(
-                campaign,
-                batch.get("codes", []),
-                redeemed=batch.get("redeemed", []),
-                revoked=batch.get("revoked", []),
-                id=record["id"],
-                batch_size=record["batchSize"],
-                points_value=record["pointsValue"],
-                label=record["label"],
-                expires_at=parse_timestamp(record["expiresAt"]) if record["expiresAt"] else None,
-                created_at=parse_timestamp(record["createdAt"]),
+                secrets.add(key["secret"])
+        identities = [campaign.key for campaign in seed.campaigns]
+        for twice in {identity for identity in identities if identities.count(identity) > 1}:
+            raise FixtureError(
+                f"{_sources(fixtures)}: partner {seed.partner.name!r} has two "
+                f"{twice.environment.value} campaigns {twice.slug!r}"
             )
-        except ValueError as error:
-            raise FixtureError(f"{_sources(fixtures)}: campaign {campaign.slug!r}: {error}") from None
+        partners.append(seed)
+        for campaign, campaign_data in zip(seed.campaigns, data.get("campaigns", ()), strict=True):
+            batches += [
+                _batch_plan(campaign, campaign_data, index, batch)
+                for index, batch in enumerate(campaign_data.get("batches", ()))
+            ]
+    return Plan(tuple(partners), tuple(batches))
+
+
+def partner_seed(data: dict[str, Any]) -> PartnerSeed:
+    """A partner of the fixtures' format (checked already): its keys and campaigns.
+
+    Ids the fixtures leave out are derived from names.
+    """
+    partner = Partner(id=data.get("id") or _derived_id("partner", data["name"]), name=data["name"])
+    keys = []
+    for application in data["applications"]:
+        for key in application["keys"]:
+            environment = Environment.of_secret(key["secret"])
+            assert environment is not None  # the fixtures schema only admits sk_test_ / sk_live_
+            keys.append(
+                ApiKey(
+                    secret_sha256=secret_digest(key["secret"]),
+                    partner=partner,
+                    environment=environment,
+                    application_active=application.get("active", True),
+                    revoked=key.get("revoked", False),
+                )
+            )
+    campaigns = tuple(
+        Campaign(
+            id=_campaign_id(campaign),
+            partner=partner,
+            environment=Environment(campaign["environment"]),
+            slug=campaign["slug"],
+            name=campaign["name"],
+            status=CampaignStatus(campaign["status"]),
+            ends_at=parse_timestamp(campaign["endsAt"]) if "endsAt" in campaign else None,
+        )
+        for campaign in data.get("campaigns", ())
+    )
+    return PartnerSeed(partner, tuple(keys), campaigns)
+
+
+def _batch_plan(campaign: Campaign, data: dict[str, Any], index: int, batch: dict[str, Any]) -> BatchPlan:
+    record = _batch_record(data, index, batch)
+    return BatchPlan(
+        campaign=campaign,
+        id=record["id"],
+        batch_size=record["batchSize"],
+        points_value=record["pointsValue"],
+        label=record["label"],
+        expires_at=parse_timestamp(record["expiresAt"]) if record["expiresAt"] else None,
+        created_at=parse_timestamp(record["createdAt"]),
+        known=tuple(batch.get("codes", [])),
+        redeemed=tuple(batch.get("redeemed", [])),
+        revoked=tuple(batch.get("revoked", [])),
+    )
 
 
 def _sources(fixtures: Fixtures) -> str:

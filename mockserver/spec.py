@@ -18,8 +18,8 @@ import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .codes import CodeFormat
-from .errors import INVALID_BODY, BadRequest
+from .domain.codes import CodeFormat
+from .domain.errors import INVALID_BODY, BadRequest
 from .timestamps import parse_timestamp
 
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")

@@ -7,6 +7,7 @@ no code with the server, so a bug in the server's spec handling cannot hide itse
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -23,9 +24,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
+from stores_kit import ENVIRONMENT, STORE_KINDS, ThrowawayServer, fresh_store
 
 from mockserver import create_app
-from mockserver.serving import serve_in_thread
+from mockserver.kit.serving import serve_in_thread
 
 SPEC_URI = "urn:gamifyhost:openapi"
 UTC_WHOLE_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
@@ -146,10 +148,47 @@ def client_for(contract: ResponseContract) -> Iterator[Callable[[Starlette], Tes
         client.__exit__(None, None, None)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Without a PostgreSQL server named, start a throwaway one for the session (and its workers)."""
+    if hasattr(config, "workerinput") or os.environ.get(ENVIRONMENT):
+        return
+    server = ThrowawayServer()
+    url = server.start()
+    if url is not None:
+        os.environ[ENVIRONMENT] = url
+        config.add_cleanup(server.stop)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked `every_store` runs each test that builds `app` once per store."""
+    if "store_kind" not in metafunc.fixturenames or not metafunc.definition.get_closest_marker("every_store"):
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "store_kind" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test names its stores itself
+    metafunc.parametrize("store_kind", STORE_KINDS)
+
+
 @pytest.fixture
-def app() -> Starlette:
-    """A fresh mock on the bundled fixtures."""
-    return create_app()
+def store_kind() -> str:
+    """The store `app` keeps its state in: memory, unless the module is marked `every_store`."""
+    return "memory"
+
+
+@pytest.fixture
+def store_url(store_kind: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty store of `store_kind`: a SQLite file in tmp_path, a PostgreSQL schema of its own."""
+    with fresh_store(store_kind, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def app(store_url: str) -> Iterator[Starlette]:
+    """A fresh mock on the bundled fixtures, keeping its state in `store_url`."""
+    mock = create_app(store=store_url)
+    yield mock
+    mock.state.codes.store.close()
 
 
 @pytest.fixture

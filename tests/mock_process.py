@@ -8,23 +8,27 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-from mockserver.serving import free_port
+from mockserver.kit.serving import free_port
 
 START_TIMEOUT = 20.0
 
 
 @contextlib.contextmanager
-def mock_process(*argv: str, output: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start the mock with `argv`, its stdout and stderr going to `output`; kill whatever is left."""
+def mock_process(*argv: str, output: Path, **popen: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start the mock with `argv`, its stdout and stderr going to `output`; kill whatever is left.
+
+    `popen` goes to subprocess.Popen (a `preexec_fn` that lowers a limit, say)."""
     port = free_port()
     with open(output, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "--port", str(port), *argv],
             stdout=log,
             stderr=subprocess.STDOUT,
+            **popen,
         )
         try:
             base_url = f"http://127.0.0.1:{port}"

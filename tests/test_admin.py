@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,8 +32,11 @@ from starlette.testclient import TestClient
 
 import mockserver
 from mockserver import create_app
-from mockserver.journal import Journal, mask_secret
+from mockserver.http.journal import Journal, mask_secret
+from mockserver.stores.postgresql import redacted
 from mockserver.timestamps import parse_timestamp
+
+pytestmark = pytest.mark.every_store
 
 ADMIN_ROUTES = [
     ("GET", "/__mock/health"),
@@ -45,14 +50,21 @@ ADMIN_ROUTES = [
 
 
 @pytest.fixture
-def mock() -> TestClient:
-    """A mock whose clock stands still at FROZEN."""
-    return plain_client(create_app(freeze_time=FROZEN))
+def mock(store_url: str) -> Iterator[TestClient]:
+    """A mock whose clock stands still at FROZEN, on each store."""
+    with plain_client(create_app(freeze_time=FROZEN, store=store_url)) as client:
+        yield client
 
 
-def test_health_answers_without_a_secret(mock: TestClient) -> None:
+def test_health_answers_without_a_secret(mock: TestClient, store_url: str) -> None:
     data = admin_data(mock.get("/__mock/health"))
-    assert data == {"healthy": True, "now": FROZEN, "codes": 190}  # every code of the fixtures
+    assert data == {
+        "healthy": True,
+        "now": FROZEN,
+        "codes": 190,  # the fixtures' codes
+        "store": redacted(store_url),  # as given, without a password
+        "process": os.getpid(),
+    }
 
 
 def test_prefer_does_not_apply_to_the_admin_api(mock: TestClient) -> None:

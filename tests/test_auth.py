@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.every_store
+
 GENERATE = "/v1/campaigns/codes/generate"
 BATCHES = "/v1/campaigns/codes/batches"
 ACME_TEST = "sk_test_acme_mock_secret"

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.every_store
+
 INVALID = "Invalid request body"
 BATCH_KEYS = {"id", "campaignId", "batchSize", "pointsValue", "label", "expiresAt", "createdAt"}
 DOCS_BATCHES = [

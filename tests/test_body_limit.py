@@ -1,7 +1,8 @@
-"""Request bodies above 1 MiB get 413 in the envelope, without the mock reading them whole.
+"""Request bodies above 1 MiB get 413 in the envelope, without the mock keeping them.
 
 In-process the app is driven as ASGI with a body that never ends, so the test counts the bytes
-the mock pulled; over real HTTP, the 413 arrives while the client is still sending.
+the mock pulled: it judges at 1 MiB, then drains at most DRAIN_BYTES so that the sender reads
+the answer; over real HTTP, the 413 arrives while the client is still sending.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from raw_http import TIMEOUT, chunked, connect, read_answer, request_bytes
 
 from mockserver import create_app
-from mockserver.wire import MAX_BODY_BYTES
+from mockserver.http.wire import DRAIN_BYTES, MAX_BODY_BYTES
 
 ACME_TEST = "sk_test_acme_mock_secret"
 TOO_LARGE = {"status": "error", "code": 413, "message": "Request body is larger than 1048576 bytes"}
@@ -37,12 +38,16 @@ class Answer:
         self.pulled = 0  # body bytes the app asked for
 
 
-def drive(app: Any, path: str, chunks: Iterator[bytes], content_length: str | None = None) -> Answer:
+def drive(
+    app: Any, path: str, chunks: Iterator[bytes], content_length: str | None = None, expect: str | None = None
+) -> Answer:
     """One POST through the app as uvicorn would make it, the body given chunk by chunk."""
     answer = Answer()
     headers = [(b"x-api-secret", ACME_TEST.encode()), (b"content-type", b"application/json")]
     if content_length is not None:
         headers.append((b"content-length", content_length.encode("latin-1")))
+    if expect is not None:
+        headers.append((b"expect", expect.encode("latin-1")))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -82,15 +87,30 @@ def endless() -> Iterator[bytes]:
 
 
 @pytest.mark.parametrize("path", POSTS)
-def test_an_endless_body_gets_413_after_reading_just_past_the_limit(app: Any, path: str) -> None:
+def test_an_endless_body_gets_413_after_draining_a_bounded_amount(app: Any, path: str) -> None:
     answer = drive(app, path, endless())
     assert (answer.status, json.loads(answer.body)) == (413, TOO_LARGE)
-    assert MAX_BODY_BYTES < answer.pulled <= MAX_BODY_BYTES + CHUNK + 16
+    # Judged at the limit; then drained (so that a sender reads the answer), but not for ever.
+    assert DRAIN_BYTES < answer.pulled <= DRAIN_BYTES + CHUNK + 16
 
 
-@pytest.mark.parametrize("declared", ["1048577", "99999999999", "9" * 5000, "0" * 4000 + "2000000"])
-def test_a_declared_length_over_the_limit_gets_413_before_any_body_is_read(app: Any, declared: str):
+@pytest.mark.parametrize("declared", ["16777217", "99999999999", "9" * 5000, "0" * 4000 + "20000000"])
+def test_a_declared_length_past_what_is_drained_gets_413_before_any_body_is_read(app: Any, declared: str):
     answer = drive(app, POSTS[1], endless(), content_length=declared)
+    assert (answer.status, json.loads(answer.body)) == (413, TOO_LARGE)
+    assert answer.pulled == 0
+
+
+@pytest.mark.parametrize("declared", [MAX_BODY_BYTES + 1, 2_000_000, DRAIN_BYTES])
+def test_a_declared_length_over_the_limit_is_drained_then_refused(app: Any, declared: int) -> None:
+    body = itertools.chain([b'{"code": "'], itertools.repeat(b" " * 1000, (declared - 10) // 1000))
+    answer = drive(app, POSTS[1], body, content_length=str(declared))
+    assert (answer.status, json.loads(answer.body)) == (413, TOO_LARGE)
+    assert answer.pulled == 10 + (declared - 10) // 1000 * 1000  # all of it, and no more
+
+
+def test_a_client_that_waits_for_100_continue_is_not_asked_for_its_body(app: Any) -> None:
+    answer = drive(app, POSTS[1], endless(), content_length="2000000", expect="100-continue")
     assert (answer.status, json.loads(answer.body)) == (413, TOO_LARGE)
     assert answer.pulled == 0
 
@@ -108,7 +128,7 @@ def test_a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_not() -> None:
     padded = body + b" " * (MAX_BODY_BYTES - len(body))
     assert drive(app, POSTS[1], iter([padded])).status == 200
     assert drive(app, POSTS[1], iter([padded, b" "])).status == 413
-    assert app.state.backend.code_count == create_app().state.backend.code_count
+    assert app.state.codes.code_count == create_app().state.codes.code_count
 
 
 def test_an_endless_chunked_body_over_http_gets_413_while_it_is_still_being_sent(live_server: str):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mockserver import Randomness, create_app, load_spec
-from mockserver.codes import CodeDrawer, CodeFormat
+from mockserver.domain.codes import CodeDrawer, CodeFormat
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ACME_TEST = "sk_test_acme_mock_secret"
@@ -74,7 +74,7 @@ def test_code_characters_are_roughly_uniform_over_a_10000_code_batch(api: Any) -
 
 
 def test_codes_are_unique_across_batches_campaigns_partners_and_environments(api: Any, app: Any) -> None:
-    before = app.state.backend.code_count
+    before = app.state.codes.code_count
     codes: list[str] = []
     for secret, slug in [
         (ACME_TEST, "summer-promo"),
@@ -85,7 +85,7 @@ def test_codes_are_unique_across_batches_campaigns_partners_and_environments(api
     ]:
         codes += api.generated(secret, slug=slug, batchSize=2000, expiresAt="2030-01-01T00:00:00Z")["codes"]
     assert len(set(codes)) == len(codes) == 10000
-    assert app.state.backend.code_count == before + 10000
+    assert app.state.codes.code_count == before + 10000
 
 
 class TwoCharacterRandomness(Randomness):
@@ -156,7 +156,7 @@ def visible_text(root: object) -> list[str]:
 
 def test_backend_keeps_digests_not_plaintext_codes(api: Any, app: Any) -> None:
     codes = api.generated(batchSize=500)["codes"] + api.generated(ACME_LIVE, batchSize=500)["codes"]
-    backend = app.state.backend
+    backend = app.state.codes
     assert all(backend.has_code(code) for code in codes)
     assert backend.has_code(f"  {codes[0].lower()} ")  # D5: lookups trim and ignore case
     assert not backend.has_code("SUMM-AAAAAAAA")

@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 
 import mockserver
 from mockserver import create_app
-from mockserver.cli import build_app, parser
+from mockserver.kit.cli import build_app, parser
 
 
 def session(http: Any) -> list[Any]:

@@ -16,7 +16,7 @@ import pytest
 from helpers_kit import ACME_TEST, BATCHES, FIXTURE_CODE, FROZEN, GENERATE, REDEEM, STATS, VERIFY
 from starlette.applications import Starlette
 
-from mockserver.app import MockApp, create_app
+from mockserver.http.app import MockApp, create_app
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
@@ -158,7 +158,7 @@ def test_an_unexpected_error_is_a_500_envelope_and_logged_either_way(caplog: Any
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    app.state.backend.list_batches = broken  # type: ignore[method-assign]
+    app.state.codes.list_batches = broken  # type: ignore[method-assign]
     for way in (app, lambda *asgi: Starlette.__call__(app, *asgi)):
         status, _, content = call(way, *REQUESTS["list"])
         assert (status, json.loads(content)) == (

@@ -15,7 +15,7 @@ import pytest
 from helpers_kit import ACME_TEST, DOCS_BODY
 
 from mockserver import FixtureError, create_app
-from mockserver.serving import free_port
+from mockserver.kit.serving import free_port
 
 GLOBEX_TEST = "sk_test_globex_mock_secret"
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.every_store
+
 DOCS = {
     "slug": "summer-promo",
     "batchSize": 100,
@@ -93,14 +95,14 @@ D4_ROWS = [
 def test_generate_rejects_per_d4_and_stores_nothing(
     api: Any, app: Any, payload: Any, status: int, message: str
 ):
-    codes_before = app.state.backend.code_count
+    codes_before = app.state.codes.code_count
     response = api.generate(payload)
     assert (response.status_code, response.json()) == (
         status,
         {"status": "error", "code": status, "message": message},
     )
     assert api.total() == 2
-    assert app.state.backend.code_count == codes_before
+    assert app.state.codes.code_count == codes_before
 
 
 @pytest.mark.parametrize(
@@ -143,6 +145,15 @@ def test_generate_returns_expires_at_in_utc_with_z(api: Any, sent: str, returned
     data = api.generated(expiresAt=sent)
     assert data["batch"]["expiresAt"] == returned
     assert api.all_batches()[0]["expiresAt"] == returned
+
+
+@pytest.mark.parametrize(
+    "label", ["a\x00b", "\ue000", "\ue0000\ue000e", "\u2028 \U0001f600 \\ '\" %s ?", ""], ids=repr
+)
+def test_a_label_is_kept_exactly_whatever_characters_it_holds(api: Any, label: str) -> None:
+    made = api.generated(label=label)["batch"]
+    assert made["label"] == label
+    assert [b["label"] for b in api.all_batches() if b["id"] == made["id"]] == [label]
 
 
 def test_generate_without_label_or_expiry_gives_nulls(api: Any) -> None:
@@ -196,14 +207,14 @@ def test_generate_reads_a_number_with_a_zero_fraction_as_its_integer(
 def test_generate_refuses_an_unreadable_body_and_stores_nothing(
     api: Any, app: Any, content: bytes, content_type: str | None, status: int
 ) -> None:
-    codes_before = app.state.backend.code_count
+    codes_before = app.state.codes.code_count
     response = api.post_raw(content, content_type=content_type)
     assert response.status_code == status
     assert response.json()["status"] == "error"
     if status == 400:
         assert response.json()["message"] == INVALID
     assert api.total() == 2
-    assert app.state.backend.code_count == codes_before
+    assert app.state.codes.code_count == codes_before
 
 
 def test_generate_refuses_an_oversized_body_with_a_documented_4xx(api: Any, app: Any) -> None:

@@ -1,6 +1,6 @@
 """Hostile input, in-process: every request below gets a 4xx in the D1 envelope and changes nothing.
 
-One table over the five operations: malformed and truncated JSON, bodies that are not objects,
+One table over the five operations, on every store: malformed and truncated JSON, bodies that are not objects,
 non-integers where integers belong, nesting far past any parser's depth, invalid UTF-8 and lone
 surrogates, wrong content types, odd and repeated query parameters, absurd pages and limits,
 odd headers. The same requests over real HTTP, where a client library cannot send the bytes,
@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 import pytest
 from helpers_kit import ACME_TEST, BATCHES, GENERATE, REDEEM, STATS, VERIFY
+
+pytestmark = pytest.mark.every_store
 
 Api = Any  # the `api` fixture of conftest.py
 INVALID = "Invalid request body"
@@ -148,6 +150,8 @@ HOSTILE = [
     pytest.param(generate(VALID_GENERATE.decode().encode("utf-16")), 400, INVALID, id="gen-utf16"),
     pytest.param(generate(b"\xef\xbb\xbf" + VALID_GENERATE), 400, INVALID, id="gen-utf8-bom"),
     pytest.param(generate(b"{" + GOOD_GENERATE + b"\x00}"), 400, INVALID, id="gen-nul-byte"),
+    # NUL in a string is valid JSON: a slug holding one names no campaign, in any store
+    pytest.param(generate_slug(b"summer-promo\\u0000"), 404, NO_CAMPAIGN, id="gen-slug-nul"),
     # generate: content types
     pytest.param(generate(VALID_GENERATE, "application/javascript"), 415, NOT_JSON, id="gen-js-type"),
     pytest.param(generate(VALID_GENERATE, "multipart/form-data"), 415, NOT_JSON, id="gen-multipart"),
@@ -194,6 +198,12 @@ HOSTILE = [
         id="redeem-slug-surrogate",
     ),
     pytest.param(
+        redeem(redeem_body(b'"u"'), "/v1/campaigns/summer-promo%00/redeem"),
+        404,
+        NO_CAMPAIGN,
+        id="redeem-slug-nul",
+    ),
+    pytest.param(
         redeem(redeem_body(b'"u"'), f"/v1/campaigns/{'s' * 8000}/redeem"),
         404,
         NO_CAMPAIGN,
@@ -212,6 +222,7 @@ HOSTILE = [
     pytest.param(listing("slug=summer-promo&page=1&page=1"), 400, INVALID, id="list-page-twice-same"),
     pytest.param(listing("slug[]=summer-promo"), 400, INVALID, id="list-slug-as-array"),
     pytest.param(listing("slug=%FF%FE"), 404, NO_CAMPAIGN, id="list-slug-bad-utf8"),
+    pytest.param(listing("slug=summer-promo%00"), 404, NO_CAMPAIGN, id="list-slug-nul"),
     pytest.param(
         listing("slug=summer-promo", prefer="delay=" + "9" * 5000),
         400,
@@ -250,8 +261,8 @@ def redeemable(api: Api) -> str:
 
 def observed(api: Api, app: Any, code: str) -> tuple[Any, ...]:
     """What a partner and the store show: enough to see any write."""
-    backend = app.state.backend
-    return (backend.code_count, backend.revision, api.counts(), api.all_batches(), api.verdict(code))
+    backend = app.state.codes
+    return (backend.code_count, api.counts(), api.all_batches(), api.verdict(code))
 
 
 def send(client: Any, request: Hostile, code: str) -> Any:

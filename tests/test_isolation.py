@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.every_store
+
 ACME_TEST = "sk_test_acme_mock_secret"
 ACME_LIVE = "sk_live_acme_mock_secret"
 GLOBEX_TEST = "sk_test_globex_mock_secret"
@@ -32,10 +34,10 @@ def test_listing_another_tenants_campaign_is_campaign_not_found(api: Any, secret
 def test_generating_in_another_tenants_campaign_is_campaign_not_found(
     api: Any, app: Any, secret: str, slug: str
 ) -> None:
-    codes_before = app.state.backend.code_count
+    codes_before = app.state.codes.code_count
     response = api.generate(secret=secret, slug=slug)
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
-    assert app.state.backend.code_count == codes_before
+    assert app.state.codes.code_count == codes_before
 
 
 def test_failed_foreign_generate_leaves_the_owners_listing_unchanged(api: Any) -> None:

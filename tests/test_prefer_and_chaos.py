@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 
 import mockserver
 from mockserver import create_app
-from mockserver.cli import parser
-from mockserver.errors import BadRequest
-from mockserver.faults import INJECTED_FAILURE, Preference, parse_prefer
+from mockserver.domain.errors import BadRequest
+from mockserver.http.faults import INJECTED_FAILURE, Preference, parse_prefer
+from mockserver.kit.cli import parser
 
 BODY = {"slug": "summer-promo", "batchSize": 5, "pointsValue": 10}
 

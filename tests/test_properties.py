@@ -1,30 +1,40 @@
-"""Property-based tests of the domain: `CodesBackend` driven by hypothesis, no HTTP.
+"""Property-based tests of the domain: `Codes` driven by hypothesis, no HTTP, over each store.
 
 A rule-based state machine runs random sequences of generate, list, stats, verify and redeem
 calls, with clock moves (backwards too) between them, against a small model of what must hold:
 codes unique across the whole mock, counts that follow every batch, listings newest first.
 Its randomness draws only 3 of the 31 code characters, so codes collide all the time and the
-backend's uniqueness has to work for it.
+uniqueness of codes has to work for it, in each store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
+from stores_kit import domain, fresh_store
 
-from mockserver import Clock, CodesBackend, Randomness, load_fixtures, load_spec
-from mockserver.domain import CodeStatus
-from mockserver.errors import Conflict
-from mockserver.fixtures import build_backend
+from mockserver.domain.clock import Clock
+from mockserver.domain.codes import Randomness
+from mockserver.domain.errors import Conflict
+from mockserver.domain.records import CodeStatus
+from mockserver.domain.service import Codes
 
-SPEC = load_spec()
-FIXTURES = load_fixtures(None, SPEC)
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 # (secret, slug): the campaigns the machine writes to, of two partners and both environments.
 CAMPAIGNS = [
@@ -55,13 +65,18 @@ class Model:
     created: int = 0
 
 
-class BackendMachine(RuleBasedStateMachine):
+class DomainMachine(RuleBasedStateMachine):
     codes = Bundle("codes")
+    store_kind = "memory"
 
     @initialize(seed=st.integers(0, 2**32), few_characters=st.booleans())
     def start(self, seed: int, few_characters: bool) -> None:
         randomness = FewCharacters(seed) if few_characters else Randomness(seed)
-        self.backend: CodesBackend = build_backend(FIXTURES, SPEC, clock=Clock(START), randomness=randomness)
+        self.resources = contextlib.ExitStack()
+        folder = Path(self.resources.enter_context(tempfile.TemporaryDirectory()))
+        url = self.resources.enter_context(fresh_store(self.store_kind, folder))
+        self.backend: Codes = domain(url, clock=Clock(START), randomness=randomness)
+        self.resources.callback(self.backend.store.close)
         self.principals = [self.backend.authenticate(secret) for secret, _ in CAMPAIGNS]
         self.fixture_codes = self.backend.code_count
         self.fixture_batches = [self.listing(i) for i in range(len(CAMPAIGNS))]
@@ -94,7 +109,7 @@ class BackendMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.integers(-3 * 86400, 3 * 86400))
     def move_clock(self, seconds: int) -> None:
-        self.backend.clock.advance(timedelta(seconds=seconds))
+        self.backend.advance_clock(timedelta(seconds=seconds))
 
     @rule(campaign=st.integers(0, 3), page=st.integers(1, 6), limit=st.integers(1, 7))
     def list_a_page(self, campaign: int, page: int, limit: int) -> None:
@@ -154,12 +169,25 @@ class BackendMachine(RuleBasedStateMachine):
             assert stats.redeemed_codes == before.redeemed_codes + redeemed
             assert stats.total_codes - before.total_codes == sum(batch[3] for batch in made)
 
+    def teardown(self) -> None:
+        if hasattr(self, "resources"):
+            self.resources.close()
 
-BackendMachine.TestCase.settings = settings(
-    max_examples=60,
-    stateful_step_count=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TestBackendProperties = BackendMachine.TestCase
+
+def machine_on(kind: str, examples: int) -> type[RuleBasedStateMachine]:
+    """The machine over a fresh store of `kind` for each example."""
+    machine = type(f"DomainMachineOn{kind.title()}", (DomainMachine,), {"store_kind": kind})
+    machine.TestCase.settings = settings(
+        max_examples=examples,
+        stateful_step_count=25,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    return machine
+
+
+# The memory store is the quickest to set up: it gets the most examples.
+TestDomainOnMemory = machine_on("memory", 60).TestCase
+TestDomainOnSqlite = machine_on("sqlite", 25).TestCase
+TestDomainOnPostgresql = machine_on("postgresql", 15).TestCase

@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.every_store
+
 Api = Any  # the `api` fixture of conftest.py
 ACME_LIVE = "sk_live_acme_mock_secret"
 GLOBEX = "sk_test_globex_mock_secret"
@@ -123,7 +125,7 @@ def test_redeem_refuses_an_expired_code(api: Api) -> None:
 
 def test_redeem_refuses_a_revoked_code(api: Api, app: Any) -> None:
     code = one_code(api)
-    app.state.backend.revoke_code(code)
+    app.state.codes.revoke_code(code)
     assert answer(api.redeem("summer-promo", {"code": code, "userId": "u"})) == (
         409,
         "Code status is REVOKED",

@@ -39,7 +39,7 @@ class Run:
     def __init__(self) -> None:
         self.id = uuid.uuid4().hex
         self.app = create_app(seed=7)
-        backend = self.app.state.backend
+        backend = self.app.state.codes
         self.codes = backend.generate_codes(backend.authenticate(ACME_TEST), "summer-promo", 200, 10).codes
         self.codes_before = backend.code_count
         self.sent: collections.Counter[tuple[str, str]] = collections.Counter()  # (operation, phase)
@@ -146,4 +146,4 @@ def test_a_schemathesis_run_of_1000_requests_and_more_finds_nothing(run: Run) ->
     assert redeemed > 0 and run.statuses[("POST /v1/campaigns/{slug}/redeem", 409)] > 0
     # The cap held in every phase, the coverage phase's batchSize=10000 included.
     generated = run.statuses[("POST /v1/campaigns/codes/generate", 200)]
-    assert run.app.state.backend.code_count - run.codes_before <= MAX_BATCH * generated
+    assert run.app.state.codes.code_count - run.codes_before <= MAX_BATCH * generated

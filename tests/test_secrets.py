@@ -20,8 +20,8 @@ import pytest
 from mock_process import mock_process
 from test_codes import visible_text
 
-from mockserver.journal import mask_secrets_in
-from mockserver.logs import SecretMasking, log_config
+from mockserver.http.journal import mask_secrets_in
+from mockserver.http.logs import SecretMasking, log_config
 
 ACME_TEST = "sk_test_acme_mock_secret"
 FIXTURE_SECRETS = [
@@ -37,7 +37,7 @@ VERIFY = "/v1/campaigns/codes/verify"
 
 
 def test_the_backend_keeps_secrets_as_sha256_digests_only(app: Any) -> None:
-    texts = "\x00".join(visible_text(app.state.backend))
+    texts = "\x00".join(visible_text(app.state.codes))
     assert [secret for secret in FIXTURE_SECRETS if secret in texts] == []
 
 
@@ -51,8 +51,8 @@ def test_a_secret_is_compared_as_a_fixed_length_digest_in_constant_time(
         compared.append((left, right))
         return compare(left, right)
 
-    monkeypatch.setattr("mockserver.backend.hmac.compare_digest", spy)
-    app.state.backend.authenticate(ACME_TEST)
+    monkeypatch.setattr("mockserver.domain.service.hmac.compare_digest", spy)
+    app.state.codes.authenticate(ACME_TEST)
     assert [(len(left), len(right)) for left, right in compared] == [(32, 32)]
     assert all(ACME_TEST.encode() not in (left, right) for left, right in compared)
 

@@ -1,11 +1,12 @@
 """Graceful shutdown of `python -m mockserver` on SIGTERM: the request in flight is answered,
-the state file takes in everything done before and during it, and the process exits with 0.
+the store keeps everything done before and during it, and the process exits with 0.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -22,14 +23,14 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def saved_batch_ids(state_file: Path) -> set[str]:
-    return {batch["id"] for batch in json.loads(state_file.read_bytes())["batches"]}
+    with contextlib.closing(sqlite3.connect(state_file)) as database:
+        return {row[0] for row in database.execute("SELECT id FROM batches")}
 
 
 def test_sigterm_lets_the_request_in_flight_finish_saves_the_state_and_exits_0(tmp_path: Path) -> None:
-    state_file, output = tmp_path / "state.json", tmp_path / "mock.log"
+    state_file, output = tmp_path / "state.db", tmp_path / "mock.log"
     argv = ("--no-access-log", "--state-file", str(state_file))
     with mock_process(*argv, output=output) as (process, base_url):
-        time.sleep(0.6)  # past the first periodic save, so the batches below must be saved anew
         before = httpx.post(f"{base_url}{GENERATE}", json=BODY, headers=HEADERS, timeout=10).json()
         answered: dict[str, Any] = {}
         sending = threading.Event()
@@ -53,6 +54,8 @@ def test_sigterm_lets_the_request_in_flight_finish_saves_the_state_and_exits_0(t
     assert answered["at"] > signalled_at + 0.5, "the slow request was not in flight at SIGTERM"
     in_flight = response.json()["data"]["batch"]["id"]
     assert {before["data"]["batch"]["id"], in_flight} <= saved_batch_ids(state_file)
+    # Closed cleanly: SQLite's log went into the file, and nothing is left beside it.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mock.log", "state.db"]
     log = output.read_text(encoding="utf-8")
     assert "Traceback" not in log
     assert "Waiting for application shutdown" in log

@@ -9,6 +9,8 @@ import pytest
 
 from mockserver import create_app
 
+pytestmark = pytest.mark.every_store
+
 Api = Any  # the `api` fixture of conftest.py
 ACME_TEST = "sk_test_acme_mock_secret"
 
@@ -117,7 +119,7 @@ def test_verify_reports_the_docs_example_codes_of_the_fixtures_as_expired(api: A
 
 def test_verify_reports_a_revoked_code(api: Api, app: Any) -> None:
     code = first_code(api)
-    assert app.state.backend.revoke_code(code) is True
+    assert app.state.codes.revoke_code(code) is True
     verdict = api.verdict(code)
     assert (verdict["valid"], verdict["status"], verdict["message"]) == (
         False,
@@ -153,7 +155,7 @@ def test_verify_checks_the_code_status_before_the_campaign(api: Api, app: Any) -
     expired_in_paused = first_code(api, slug="spring-launch", expiresAt=PAST)
     assert api.verdict(expired_in_paused)["message"] == "Code status is EXPIRED"
     revoked_in_ended = first_code(api, slug="autumn-2024")
-    app.state.backend.revoke_code(revoked_in_ended)
+    app.state.codes.revoke_code(revoked_in_ended)
     verdict = api.verdict(revoked_in_ended)
     assert (verdict["message"], verdict["expired"]) == ("Code status is REVOKED", True)
 

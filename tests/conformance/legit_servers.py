@@ -118,11 +118,11 @@ def oldest_first() -> ASGIApp:
     def order(asked: Asked) -> Asked | Answer:
         if route(asked) != BATCHES:
             return asked
-        backend = app.state.backend
+        codes = app.state.codes
         try:
-            principal = backend.authenticate(asked.headers.get("x-api-secret"))
+            principal = codes.authenticate(asked.headers.get("x-api-secret"))
             page, limit = int(asked.query.get("page", "1")), int(asked.query.get("limit", "20"))
-            every = backend.list_batches(principal, asked.query["slug"], 1, 10**6).batches[::-1]
+            every = codes.list_batches(principal, asked.query["slug"], 1, 10**6).batches[::-1]
         except Exception:
             return asked
         if page < 1 or not 1 <= limit <= 100:

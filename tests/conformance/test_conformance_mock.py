@@ -14,7 +14,7 @@ from conformance_kit import ACME_SECRET, ALL_OPERATIONS, INPUTS
 
 from conformance.operations import REDEEM
 from mockserver import create_app
-from mockserver.serving import serve_in_thread
+from mockserver.kit.serving import serve_in_thread
 
 PYTEST = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider"]
 

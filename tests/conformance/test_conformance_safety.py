@@ -16,7 +16,7 @@ from conformance.fuzzing import capped, schemathesis_config
 from conformance.operations import DEFAULT_OPERATION_NAMES, GENERATE, REDEEM, VERIFY
 from conformance.settings import resolve
 from mockserver import create_app
-from mockserver.serving import serve_in_thread
+from mockserver.kit.serving import serve_in_thread
 
 REMOTE = {"base_url": "https://api.gamifyhost.com", "api_secret": "sk_live_x", "slug": "summer-promo"}
 LIVE_SECRET = "sk_live_acme_mock_secret"

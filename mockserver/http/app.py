@@ -6,35 +6,40 @@ Beside the GamifyHost routes it serves its own surface (D10): the admin API unde
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from ..domain.clock import Clock
+from ..domain.codes import Randomness
+from ..domain.errors import ApiError
+from ..domain.ports import Store
+from ..domain.service import Codes
+from ..fixtures import FixtureError, load_fixtures, plan_of
+from ..spec import SPEC_PATH, Operation, Spec, load_spec
+from ..stores import open_store
+from ..timestamps import parse_timestamp
 from .admin import ADMIN_ROUTES
-from .backend import CodesBackend
-from .codes import Randomness
 from .docs_page import docs_routes
-from .domain import Clock
-from .errors import ApiError
 from .faults import Faults
-from .fixtures import build_backend, load_fixtures
 from .journal import OWN_PATHS, Journal
 from .operations import OPERATIONS, Call
-from .spec import SPEC_PATH, Operation, Spec, load_spec
 from .state import MockState
-from .state_file import StateSaver
-from .timestamps import parse_timestamp
-from .wire import error_envelope, error_response, read_json_body, send_json, success_envelope
+from .wire import RequestBody, error_envelope, error_response, send_json, success_envelope
 
 logger = logging.getLogger("mockserver")
 INTERNAL_ERROR = "Internal server error"
@@ -45,7 +50,9 @@ class OperationEndpoint:
 
     It answers every request itself, its errors as D1 envelopes, and returns the status sent:
     `MockApp` calls it directly, without Starlette's routing and middleware, which would cost
-    more per request than the whole of listing a page of batches.
+    more per request than the whole of listing a page of batches. With a store that waits on
+    I/O (SQLite, PostgreSQL), the checks and the act run in a worker thread, so that one
+    request's wait does not hold up the others.
     """
 
     def __init__(self, operation: Operation) -> None:
@@ -53,34 +60,63 @@ class OperationEndpoint:
         self.handle = OPERATIONS[operation.operation_id]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
+        # The first of each header counts, as with Starlette's `Headers.get`.
+        headers = dict(reversed(scope["headers"]))
+        incoming = RequestBody(
+            receive,
+            headers.get(b"content-length", b"").decode("latin-1"),
+            headers.get(b"expect", b"").decode("latin-1"),
+        )
         try:
-            data = await self.act(scope, receive)
+            data = await self.act(scope, headers, incoming)
         except Exception as caught:
             error = answer_to(caught)
+            await incoming.drain()  # so that a client still sending reads the answer
             await send_json(send, error.status, error_envelope(error.status, error.message), error.headers)
             return error.status
         await send_json(send, 200, success_envelope(data))
         return 200
 
-    async def act(self, scope: Scope, receive: Receive) -> Any:
+    async def act(self, scope: Scope, headers: dict[bytes, bytes], incoming: RequestBody) -> Any:
         """The `data` of the success envelope, or an `ApiError`."""
         state = scope["app"].state
-        # The first of each header counts, as with Starlette's `Headers.get`.
-        headers = dict(reversed(scope["headers"]))
         if b"prefer" in headers or not state.faults.idle:
             prefer = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
             await state.faults.apply(prefer)
         secret = headers.get(b"x-api-secret")
-        principal = state.backend.authenticate(None if secret is None else secret.decode("latin-1"))
+        secret_text = None if secret is None else secret.decode("latin-1")
+        codes: Codes = state.codes
+        if not codes.store.blocking:
+            principal = codes.authenticate(secret_text)
+            return self.done(state, scope, principal, await self.body(headers, incoming))
+        # The body is read here, where reading waits without a thread; what it holds is only
+        # judged after the secret, in the thread, so that errors keep their order (D2 first).
+        body: Any
+        try:
+            body = await self.body(headers, incoming)
+        except ApiError as refused:
+            body = refused
+        return await run_in_threadpool(self.checked, state, scope, secret_text, body)
+
+    def checked(self, state: MockState, scope: Scope, secret: str | None, body: Any) -> Any:
+        state.codes.refresh()  # what other processes on the store changed: the clock, keys, ...
+        principal = state.codes.authenticate(secret)
+        if isinstance(body, ApiError):
+            raise body
+        return self.done(state, scope, principal, body)
+
+    async def body(self, headers: dict[bytes, bytes], incoming: RequestBody) -> Any:
+        """The JSON body, validated against the spec ({} for an operation without one)."""
+        if self.operation.body is None:
+            return {}
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        return self.operation.body.validate(await incoming.json(content_type))
+
+    def done(self, state: MockState, scope: Scope, principal: Any, body: Any) -> Any:
         operation = self.operation
-        body = {}
-        if operation.body is not None:
-            content_type = headers.get(b"content-type", b"").decode("latin-1")
-            content_length = headers.get(b"content-length", b"").decode("latin-1")
-            body = operation.body.validate(await read_json_body(receive, content_type, content_length))
         query = operation.read_query(scope["query_string"])
         path = operation.read_path(scope["path_params"]) if operation.path_parameters else {}
-        return self.handle(Call(state.backend, principal, body, query, path, state.fixtures.public_base_url))
+        return self.handle(Call(state.codes, principal, body, query, path, state.fixtures.public_base_url))
 
 
 class MockApp(Starlette):
@@ -166,16 +202,23 @@ def create_app(
     latency_ms: int = 0,
     error_rate: float = 0.0,
     admin: bool = True,
+    store: str = "memory",
     state_file: Path | str | None = None,
 ) -> MockApp:
-    """The mock, serving `fixtures` (the bundled data set by default).
+    """The mock, serving `fixtures` (the bundled data set by default) from `store`.
 
-    `seed` and `freeze_time` make codes, ids and timestamps reproducible (or pass a `randomness`
-    and a `clock` of your own); the other options are those of the command line. The state file
-    is written by the app's lifespan, which uvicorn runs (and TestClient used as a context manager).
+    `store` is what `--store` takes: `memory`, `sqlite:///PATH` or `postgresql://...`;
+    `state_file` is the older way of saying `sqlite:///PATH`. `seed` and `freeze_time` make codes,
+    ids and timestamps reproducible (or pass a `randomness` and a `clock` of your own); the
+    other options are those of the command line. Raises FixtureError or StoreError when the
+    mock cannot start.
     """
     if (clock is not None and freeze_time is not None) or (randomness is not None and seed is not None):
         raise ValueError("pass either clock or freeze_time, and either randomness or seed")
+    if state_file is not None:
+        if store != "memory":
+            raise ValueError("pass either store or state_file (which means sqlite:///PATH)")
+        store = f"sqlite://{Path(state_file).absolute()}"
     frozen_at = clock.frozen_at if clock is not None else _instant(freeze_time)
     seed = randomness.seed if randomness is not None else seed
     faults = Faults(latency_ms, error_rate, seed)
@@ -184,23 +227,29 @@ def create_app(
     else:
         spec_yaml = yaml.safe_dump(spec.document, sort_keys=False).encode()
     loaded = load_fixtures(Path(fixtures) if fixtures is not None else None, spec)
-
-    def new_backend(clock: Clock | None = None, randomness: Randomness | None = None) -> CodesBackend:
-        """A backend on the loaded fixtures: at start-up, and again at each reset."""
-        return build_backend(
-            loaded, spec, clock=clock or Clock(frozen_at), randomness=randomness or Randomness(seed)
+    opened = open_store(store)
+    try:
+        codes = Codes(
+            opened,
+            spec.code_format,
+            plan_of(loaded),
+            clock=clock or Clock(frozen_at),
+            randomness=randomness or Randomness(seed),
         )
-
+        codes.install()
+    except ValueError as error:
+        opened.close()
+        raise FixtureError(f"{', '.join(map(str, loaded.sources))}: {error}") from None
+    except BaseException:
+        opened.close()
+        raise
     state = MockState(
         spec=spec,
         fixtures=loaded,
-        new_backend=new_backend,
-        backend=new_backend(clock, randomness),
+        codes=codes,
         faults=faults,
-        journal=Journal(now=lambda: state.backend.clock.timestamp()),
+        journal=Journal(now=lambda: codes.clock.timestamp()),
     )
-    if state_file is not None:
-        state.saver = StateSaver(Path(state_file), lambda: state.backend)
     own_routes: list[BaseRoute] = [*(ADMIN_ROUTES if admin else ()), *docs_routes(spec_yaml)]
     app = MockApp(
         routes=[*routes(spec), *own_routes],
@@ -211,13 +260,24 @@ def create_app(
             HTTPException: on_http_error,
             Exception: on_error,
         },
-        lifespan=state.saver.lifespan if state.saver else None,
+        lifespan=_closing(opened),
     )
     # A trailing slash is a wrong URL here: a 404 envelope, not a redirect an integrator never sees.
     app.router.redirect_slashes = False
-    if state.saver:
-        state.saver.load()
     return app
+
+
+def _closing(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan that closes the store when the server stops (a SQLite file then checkpoints its log)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            store.close()
+
+    return lifespan
 
 
 def _instant(moment: datetime | str | None) -> datetime | None:

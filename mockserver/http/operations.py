@@ -1,4 +1,4 @@
-"""One function per API operation, named after its operationId: call the backend, render `data`."""
+"""One function per API operation, named after its operationId: call the domain, render `data`."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from typing import Any
 
 import orjson
 
-from .backend import CodesBackend
-from .domain import Batch, Principal
-from .timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
+from ..domain.records import Batch, Principal
+from ..domain.service import Codes
+from ..timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
 
 
 @dataclass(slots=True)  # not frozen: one is built per request, and frozen ones are slow to build
 class Call:
     """A request that passed authentication and the spec's validation."""
 
-    backend: CodesBackend
+    codes: Codes
     principal: Principal
     body: Mapping[str, Any]
     query: Mapping[str, Any]
@@ -48,7 +48,7 @@ def render_batch(batch: Batch) -> orjson.Fragment:
 def generate_codes(call: Call) -> dict[str, Any]:
     body = call.body
     expires_at = body.get("expiresAt")
-    generated = call.backend.generate_codes(
+    generated = call.codes.generate_codes(
         call.principal,
         slug=body["slug"],
         batch_size=body["batchSize"],
@@ -65,7 +65,7 @@ def generate_codes(call: Call) -> dict[str, Any]:
 
 
 def list_code_batches(call: Call) -> dict[str, Any]:
-    page = call.backend.list_batches(call.principal, **call.query)
+    page = call.codes.list_batches(call.principal, **call.query)
     return {
         "batches": [render_batch(batch) for batch in page.batches],
         "total": page.total,
@@ -75,7 +75,7 @@ def list_code_batches(call: Call) -> dict[str, Any]:
 
 
 def verify_code(call: Call) -> dict[str, Any]:
-    verdict = call.backend.verify_code(call.principal, call.body["code"])
+    verdict = call.codes.verify_code(call.principal, call.body["code"])
     return {
         "valid": verdict.valid,
         "status": verdict.status.value if verdict.status else "",
@@ -88,7 +88,7 @@ def verify_code(call: Call) -> dict[str, Any]:
 
 
 def get_code_stats(call: Call) -> dict[str, Any]:
-    stats = call.backend.get_code_stats(call.principal, **call.query)
+    stats = call.codes.get_code_stats(call.principal, **call.query)
     return {
         "totalCodes": stats.total_codes,
         "activeCodes": stats.active_codes,
@@ -100,7 +100,7 @@ def get_code_stats(call: Call) -> dict[str, Any]:
 
 
 def redeem_code(call: Call) -> dict[str, Any]:
-    redemption = call.backend.redeem_code(
+    redemption = call.codes.redeem_code(
         call.principal, call.path["slug"], call.body["code"], call.body["userId"]
     )
     return {

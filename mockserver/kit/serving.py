@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from ..http.protocol import BoundedHttpToolsProtocol
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
@@ -27,7 +29,9 @@ class _QuietServer(uvicorn.Server):
 def serve_in_thread(app: Any, *, host: str = "127.0.0.1", startup_timeout: float = 10.0) -> Iterator[str]:
     """Serve `app` with uvicorn until the block ends; yields its base URL."""
     port = free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app, host=host, port=port, access_log=False, log_level="warning", http=BoundedHttpToolsProtocol
+    )
     server = _QuietServer(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

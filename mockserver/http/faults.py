@@ -10,7 +10,7 @@ import asyncio
 import random
 from dataclasses import dataclass
 
-from .errors import BadRequest, InjectedError, ServiceUnavailable
+from ..domain.errors import BadRequest, InjectedError, ServiceUnavailable
 
 MAX_DELAY_MS = 30_000
 INJECTED_FAILURE = "Service unavailable (injected by --error-rate)"

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..domain.records import Environment
+from ..fixtures import Fixtures
+from ..http.app import create_app
 from .admin_client import AdminClient
-from .app import create_app
-from .domain import Environment
-from .fixtures import Fixtures
 from .serving import serve_in_thread
 
 
@@ -65,10 +65,19 @@ def running(
     freeze_time: datetime | str | None = None,
     latency_ms: int = 0,
     error_rate: float = 0.0,
+    store: str = "memory",
 ) -> Iterator[RunningMock]:
-    """Serve a fresh mock (admin API on) on a free loopback port until the block ends."""
+    """Serve a fresh mock (admin API on) on a free loopback port until the block ends.
+
+    `store` is what `--store` takes: `memory`, `sqlite:///PATH` or `postgresql://...`.
+    """
     app = create_app(
-        fixtures, seed=seed, freeze_time=freeze_time, latency_ms=latency_ms, error_rate=error_rate
+        fixtures,
+        seed=seed,
+        freeze_time=freeze_time,
+        latency_ms=latency_ms,
+        error_rate=error_rate,
+        store=store,
     )
     with serve_in_thread(app) as base_url:
         yield RunningMock(base_url, fixture_keys(app.state.fixtures))

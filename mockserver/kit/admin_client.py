@@ -8,7 +8,7 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
-from .timestamps import format_timestamp, parse_timestamp
+from ..timestamps import format_timestamp, parse_timestamp
 
 # Straight to the mock: a proxy from the environment must not see loopback admin calls.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -1,25 +1,29 @@
-"""The code engine's parts: AES digests, the drawer's layout of codes, ids, and the code store.
+"""The code engine's parts: AES digests, the drawer's layout of codes, and ids.
 
 tests/test_codes.py checks what the API shows of codes (format, alphabet, uniformity,
-uniqueness); here each part is checked against a plain reference written in the test.
+uniqueness), tests/test_stores.py how the stores keep them; here each part is checked against
+a plain reference written in the test.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import random
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mockserver.codes import MAX_CODE_LENGTH, CodeDigester, CodeDrawer, CodeFormat, CodeSheet, Randomness
-from mockserver.domain import Batch, Campaign, CampaignStatus, Environment, Partner
-from mockserver.store import CodeStore
+from mockserver.domain.codes import (
+    MAX_CODE_LENGTH,
+    CodeDigester,
+    CodeDrawer,
+    CodeFormat,
+    CodeSheet,
+    Randomness,
+)
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 KEY = bytes(range(32))
@@ -124,106 +128,8 @@ def test_ids_are_version_4_uuids_written_as_the_uuid_module_writes_them() -> Non
         assert randomness.uuid4() == str(uuid.UUID(bytes=raw, version=4))
 
 
-# -- the store ---------------------------------------------------------------------------
-
-CAMPAIGN = Campaign(
-    "c-1", Partner("p-1", "Acme"), Environment.TEST, "summer-promo", "Summer", CampaignStatus.ACTIVE
-)
-
-
-def batch(number: int, size: int) -> Batch:
-    return Batch(f"b-{number}", CAMPAIGN, size, 1, None, None, datetime(2025, 1, 1, tzinfo=UTC), number)
-
-
-def store_drawing(token_bytes: object) -> CodeStore:
-    randomness = Randomness(seed=1)
-    randomness.token_bytes = token_bytes  # type: ignore[assignment]
-    return CodeStore(CodeDrawer(CodeFormat(4, 8, ALPHABET), randomness), CodeDigester(KEY))
-
-
-def test_every_code_of_every_batch_finds_its_batch_and_nothing_else_does() -> None:
-    store = store_drawing(os.urandom)
-    batches = [batch(number, size) for number, size in enumerate([1, 50, 7, 300])]
-    codes = {b.id: store.add_batch(b, []) for b in batches}
-    assert len(store) == 358
-    for b in batches:
-        assert len(set(codes[b.id])) == b.batch_size
-        assert {store.owner(code.lower())[1] for code in codes[b.id]} == {b}  # type: ignore[index]
-    more = batch(9, 20)  # drawn after the first lookups: the mapping catches up again
-    later = store.add_batch(more, [])
-    assert store.owner(later[0]) == (reference_digest(later[0]), more)
-    assert store.owner("SUMM-22222222") is None and store.owner("") is None
-    assert store.owners() == {
-        reference_digest(code): b for b in [*batches, more] for code in codes.get(b.id, later)
-    }
-
-
-def test_generating_builds_no_mapping_until_a_code_is_looked_up() -> None:
-    store = store_drawing(os.urandom)
-    codes = store.add_batch(batch(1, 100), [])
-    assert store._owners == {} and len(store._unindexed) == 1
-    store.owner(codes[0])
-    assert len(store._owners) == 100 and store._unindexed == []
-
-
-@pytest.mark.parametrize("looked_up", [False, True], ids=["before any lookup", "after a lookup"])
-def test_a_draw_that_repeats_a_stored_code_leaves_the_store_as_it_was_and_draws_again(
-    looked_up: bool,
-) -> None:
-    # Bytes 0..1 only: 2**8 codes exist, so a 100-code draw repeats itself and earlier codes.
-    rng = random.Random(5)
-    store = store_drawing(lambda n: bytes(rng.getrandbits(1) for _ in range(n)))
-    first = store.add_batch(batch(1, 100), [])
-    if looked_up:
-        assert store.owner(first[0]) is not None
-    second = store.add_batch(batch(2, 100), [])
-    assert len(set(first) | set(second)) == 200 == len(store)
-    assert {store.owner(code)[1].id for code in first} == {"b-1"}  # type: ignore[index]
-    assert {store.owner(code)[1].id for code in second} == {"b-2"}  # type: ignore[index]
-
-
-def test_codes_that_were_looked_up_are_held_once() -> None:
-    store = store_drawing(os.urandom)
-    codes = [store.add_batch(batch(number, 50), []) for number in range(4)]
-    assert len(store._young) == 200 and store._owners == {}
-    store.owner(codes[0][0])
-    assert len(store._owners) == 200 and store._young == set() and len(store) == 200
-    store.add_batch(batch(9, 10), [])
-    assert len(store._young) == 10 and len(store) == 210
-
-
-def test_a_draw_that_repeats_itself_stores_nothing_of_it() -> None:
-    # The first draw is the same code 100 times; it must leave no digest behind.
-    draws = itertools.chain([bytes(2000)], iter(lambda: os.urandom(2000), None))
-    store = store_drawing(lambda n: next(draws)[:n])
-    codes = store.add_batch(batch(1, 100), [])
-    assert len(set(codes)) == 100 == len(store)
-    assert store.owner("SUMM-AAAAAAAA") is None
-
-
-def test_known_codes_are_kept_and_must_not_repeat_stored_ones() -> None:
-    store = store_drawing(os.urandom)
-    codes = store.add_batch(batch(1, 5), ["summ-ax7k9m2p", "SUMM-BX7K9M2P"])
-    assert codes[:2] == ["SUMM-AX7K9M2P", "SUMM-BX7K9M2P"] and len(set(codes)) == 5 == len(codes)
-    with pytest.raises(ValueError, match="repeat"):
-        store.add_batch(batch(2, 5), ["SUMM-AX7K9M2P"])
-    with pytest.raises(ValueError, match="repeat"):
-        store.add_batch(batch(3, 5), ["SUMM-CX7K9M2P", "summ-cx7k9m2p"])
-    assert len(store) == 5
-
-
-def test_a_restored_store_holds_exactly_the_given_digests() -> None:
-    store = store_drawing(os.urandom)
-    one, two = batch(1, 2), batch(2, 1)
-    restored = store.restored(CodeDigester(KEY), [(one, [11, 12]), (two, [13])])
-    assert len(restored) == 3 and 12 in restored and 14 not in restored
-    assert restored.owners() == {11: one, 12: one, 13: two}
-    with pytest.raises(ValueError, match="twice"):
-        store.restored(CodeDigester(KEY), [(one, [11, 12]), (two, [12])])
-
-
 def test_drawn_codes_match_the_format() -> None:
-    codes = store_drawing(os.urandom).add_batch(batch(1, 2000), [])
+    codes = CodeDrawer(CodeFormat(4, 8, ALPHABET), Randomness()).draw("summer-promo", 2000)
     assert all(re.fullmatch(rf"SUMM-[{ALPHABET}]{{8}}", code) for code in codes)
 
 

@@ -1,6 +1,6 @@
-"""The records of the mock: partners, keys, campaigns, batches, and the rules of their state.
+"""The records of the mock: partners, keys, campaigns, batches, codes, and what operations return.
 
-Plain Python, no web import; `backend.CodesBackend` keeps them and acts on them.
+Plain Python: no web import, no storage import. `service.Codes` acts on them through a store.
 """
 
 from __future__ import annotations
@@ -8,12 +8,10 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import math
-import threading
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from .codes import CodeSheet
 
@@ -51,54 +49,6 @@ class CodeStatus(enum.Enum):
     REVOKED = "REVOKED"
 
 
-class Clock:
-    """The mock's notion of now: the system clock, or a fixed instant, shifted by an offset."""
-
-    def __init__(self, frozen_at: datetime | None = None) -> None:
-        self._frozen_at = frozen_at
-        self._frozen_seconds = frozen_at.timestamp() if frozen_at is not None else None
-        self._offset = timedelta(0)
-        self._offset_seconds = 0.0
-        self._lock = threading.Lock()
-        # The last second `now` was asked for and its datetime, as one tuple for threads to share.
-        self._last: tuple[int, datetime] | None = None
-
-    @property
-    def frozen_at(self) -> datetime | None:
-        return self._frozen_at
-
-    @property
-    def offset(self) -> timedelta:
-        return self._offset
-
-    def timestamp(self) -> float:
-        """Now, in seconds since the epoch."""
-        frozen = self._frozen_seconds
-        return (time.time() if frozen is None else frozen) + self._offset_seconds
-
-    def now(self) -> datetime:
-        """Now, to the second (the API's timestamps have no fractions)."""
-        second = math.floor(self.timestamp())
-        last = self._last
-        if last is None or last[0] != second:  # a datetime is immutable: one serves the second
-            last = self._last = (second, datetime.fromtimestamp(second, UTC))
-        return last[1]
-
-    def set(self, instant: datetime) -> None:
-        """Make now `instant`; a running clock goes on from there, a frozen one stays."""
-        with self._lock:
-            self._shift(instant - (self._frozen_at or datetime.now(UTC)))
-
-    def advance(self, by: timedelta) -> None:
-        """Move now by `by` (backwards if negative)."""
-        with self._lock:
-            self._shift(self._offset + by)
-
-    def _shift(self, offset: timedelta) -> None:
-        self._offset = offset
-        self._offset_seconds = offset.total_seconds()
-
-
 @dataclass(frozen=True)
 class Partner:
     id: str
@@ -129,6 +79,8 @@ class ApiKey:
 
 @dataclass(eq=False)
 class Campaign:
+    """A campaign of one partner in one environment; its state can change at run time."""
+
     id: str
     partner: Partner
     environment: Environment
@@ -136,8 +88,10 @@ class Campaign:
     name: str
     status: CampaignStatus
     ends_at: datetime | None = None
-    # Oldest first by (createdAt, creation order); listings read it from the end.
-    batches: list[Batch] = field(default_factory=list)
+
+    @property
+    def key(self) -> CampaignKey:
+        return CampaignKey(self.partner.id, self.environment, self.slug)
 
     def has_ended(self, now: datetime) -> bool:
         return self.status is CampaignStatus.ENDED or (self.ends_at is not None and self.ends_at <= now)
@@ -215,25 +169,48 @@ class Redemption(NamedTuple):
     redeemed_at: datetime
 
 
+class CampaignKey(NamedTuple):
+    """How a campaign is found: a slug is unique within one partner and environment (D3)."""
+
+    partner_id: str
+    environment: Environment
+    slug: str
+
+
+class CodeRecord(NamedTuple):
+    """A code as a store keeps it: by its digest, with its batch and what was done to it."""
+
+    digest: int
+    batch: Batch
+    redeemed: bool
+    revoked: bool
+
+
+class BatchTally(NamedTuple):
+    """Sums over batches of a campaign alike in whether they are revoked and expired (for stats, D8)."""
+
+    revoked: bool  # the whole batch
+    expired: bool
+    batches: int
+    codes: int
+    redeemed: int  # redeemed and not revoked
+    revoked_codes: int  # revoked one by one
+
+
 @dataclass(frozen=True)
-class SavedBatch:
-    """A batch as a state file keeps it: its campaign by identity, its codes by digest only."""
+class NewBatch:
+    """A batch to store: its fields, and its codes as digests (some of them known, redeemed or revoked)."""
 
-    campaign: tuple[str, Environment, str]  # partner id, environment, slug
-    fields: dict[str, Any]  # the Batch's own fields, all but `campaign`
-    digests: list[int]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What changes at run time: enough for a backend on the same fixtures to carry on."""
-
-    digest_key: bytes
-    sequence: int
-    batches: list[SavedBatch]
-    redeemed: frozenset[int]
-    revoked: frozenset[int]
-    clock_offset: timedelta
+    campaign: Campaign
+    id: str
+    batch_size: int
+    points_value: int
+    label: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    digests: Sequence[int]
+    redeemed: frozenset[int] = frozenset()
+    revoked: frozenset[int] = frozenset()
 
 
 def secret_digest(secret: str) -> bytes:

@@ -1,25 +1,27 @@
 """The mock's own API under `/__mock/` (D10): health, reset, the request journal, the clock, revoking.
 
 Not GamifyHost's API, so not in openapi.yaml; docs/admin-api.md describes it. Every endpoint
-parses, calls the backend (or the journal) and renders the D1 envelope; bad input is a 400
+parses, calls the domain (or the journal) and renders the D1 envelope; bad input is a 400
 that says what to send.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .domain import Clock
-from .errors import CODE_NOT_FOUND, BadRequest, NotFound
-from .timestamps import format_timestamp, parse_timestamp
-from .wire import read_json, success
+from ..domain.clock import Clock
+from ..domain.errors import CODE_NOT_FOUND, BadRequest, NotFound
+from ..timestamps import format_timestamp, parse_timestamp
+from .wire import error_response, read_json, success
 
 PREFIX = "/__mock"
 BATCH_NOT_FOUND = "Batch not found"
@@ -54,13 +56,30 @@ def checked_instant(instant: datetime) -> datetime:
 
 
 async def health(request: Request) -> Response:
-    backend = request.app.state.backend
-    now = format_timestamp(backend.clock.now())
-    return success({"healthy": True, "now": now, "codes": backend.code_count})
+    """Healthy (200) while the store keeps what it is given; 503 after a write it could not keep."""
+    codes = request.app.state.codes
+    failure = codes.store.healthy()
+    if failure is not None:
+        return error_response(503, f"Service unavailable: the store {codes.store.name} failed: {failure}")
+
+    def counted() -> int:
+        codes.refresh()  # its `now` is the shared clock's
+        return codes.code_count
+
+    count = await run_in_threadpool(counted)
+    return success(
+        {
+            "healthy": True,
+            "now": format_timestamp(codes.clock.now()),
+            "codes": count,
+            "store": codes.store.name,
+            "process": os.getpid(),  # which of --workers N answered
+        }
+    )
 
 
 async def reset_state(request: Request) -> Response:
-    request.app.state.reset()
+    await run_in_threadpool(request.app.state.reset)
     return success({"reset": True})
 
 
@@ -75,37 +94,40 @@ class RequestJournal(HTTPEndpoint):
 
 class MockClock(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
-        return success(render_clock(request.app.state.backend.clock))
+        codes = request.app.state.codes
+        await run_in_threadpool(codes.refresh)
+        return success(render_clock(codes.clock))
 
     async def post(self, request: Request) -> Response:
         """`{"now": instant}` sets the clock, `{"advanceSeconds": n}` moves it (back if negative)."""
-        clock: Clock = request.app.state.backend.clock
+        codes = request.app.state.codes
         body = await read_object(request, CLOCK_USAGE)
         if body.keys() == {"now"}:
             try:
                 instant = parse_timestamp(body["now"])
             except ValueError:
                 raise BadRequest(CLOCK_USAGE) from None
-            clock.set(checked_instant(instant))
+            await run_in_threadpool(codes.set_clock, checked_instant(instant))
         elif body.keys() == {"advanceSeconds"} and _is_number(body["advanceSeconds"]):
             by = timedelta(seconds=body["advanceSeconds"])
-            checked_instant(clock.now() + by)
-            clock.advance(by)
+            await run_in_threadpool(codes.refresh)
+            checked_instant(codes.clock.now() + by)
+            await run_in_threadpool(codes.advance_clock, by)
         else:
             raise BadRequest(CLOCK_USAGE)
-        return success(render_clock(clock))
+        return success(render_clock(codes.clock))
 
 
 async def revoke(request: Request) -> Response:
     """`{"code": ...}` revokes one code, `{"batchId": ...}` every code of a batch."""
     body = await read_object(request, REVOKE_USAGE)
-    backend = request.app.state.backend
+    codes = request.app.state.codes
     if body.keys() == {"code"} and isinstance(body["code"], str):
-        if not backend.revoke_code(body["code"]):
+        if not await run_in_threadpool(codes.revoke_code, body["code"]):
             raise NotFound(CODE_NOT_FOUND)
         return success({"revoked": "code"})
     if body.keys() == {"batchId"} and isinstance(body["batchId"], str):
-        if not backend.revoke_batch(body["batchId"]):
+        if not await run_in_threadpool(codes.revoke_batch, body["batchId"]):
             raise NotFound(BATCH_NOT_FOUND)
         return success({"revoked": "batch", "batchId": body["batchId"]})
     raise BadRequest(REVOKE_USAGE)

@@ -7,7 +7,10 @@ ApiError
 ├── NotFound             404  Campaign not found / unknown route
 ├── MethodNotAllowed     405  the route exists, the method does not
 ├── PayloadTooLarge      413  a body above the size limit
-└── UnsupportedMediaType 415  a body not sent as application/json
+├── UnsupportedMediaType 415  a body not sent as application/json
+├── ServiceUnavailable   503  injected by --error-rate
+│   └── StoreUnavailable 503  the store could not keep (or read) what it was given
+└── InjectedError        any  the status a request asked for with `Prefer: code=NNN`
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class UnsupportedMediaType(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The store failed (a full disk, a database gone): nothing was kept, and the answer says so."""
 
 
 class InjectedError(ApiError):

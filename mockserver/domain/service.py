@@ -1,0 +1,363 @@
+"""`Codes`: the rules of the codes API (D2-D9), written once, over any store.
+
+Its public methods are named after the API's operations; they raise `ApiError`s for the
+documented failures, in the documented order. What is kept, and where, is the store's business
+(ports.Store): every store answers the same because the rules are all here.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .clock import Clock
+from .codes import CodeDigester, CodeDrawer, CodeFormat, CodeSheet, Randomness
+from .errors import (
+    CAMPAIGN_NOT_FOUND,
+    CODE_NOT_FOUND,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
+from .ports import PartnerSeed, Seed, Store
+from .records import (
+    BatchPage,
+    Campaign,
+    CampaignKey,
+    CampaignStatus,
+    CodeRecord,
+    CodeStats,
+    CodeStatus,
+    GeneratedBatch,
+    NewBatch,
+    Principal,
+    Redemption,
+    Verdict,
+    secret_digest,
+)
+
+CODE_VALID = "Code is valid and redeemable"
+CAMPAIGN_ENDED = "Campaign has ended"
+CAMPAIGN_NOT_ACTIVE = "Campaign is not active"
+
+
+def status_message(status: CodeStatus) -> str:
+    return f"Code status is {status.value}"
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """A batch of the fixtures before its codes are drawn: its fields and the codes it must hold."""
+
+    campaign: Campaign
+    id: str
+    batch_size: int
+    points_value: int
+    label: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    known: tuple[str, ...] = ()
+    redeemed: tuple[str, ...] = ()
+    revoked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The fixtures as the domain takes them: partners, and batches whose codes are drawn on each reset."""
+
+    partners: tuple[PartnerSeed, ...]
+    batches: tuple[BatchPlan, ...]
+
+
+class Codes:
+    """The mock's behaviour: each operation checks and acts on what the store keeps."""
+
+    def __init__(
+        self,
+        store: Store,
+        code_format: CodeFormat,
+        plan: Plan,
+        *,
+        clock: Clock | None = None,
+        randomness: Randomness | None = None,
+    ) -> None:
+        self.store = store
+        self.plan = plan
+        self.clock = clock or Clock()
+        self.randomness = randomness or Randomness()
+        self._seed = self.randomness.seed
+        self._format = code_format
+        self._drawer = CodeDrawer(code_format, self.randomness)
+        self.digester = CodeDigester(store.digest_key())
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def install(self) -> None:
+        """Start the store from the fixtures (if it is new) and take up its clock."""
+        self.store.install(self.drawn_seed(), self.clock.offset)
+        self._take_up_clock()
+
+    def reset(self) -> None:
+        """Back to the fixtures: their batches with fresh codes, no change made since, the clock too."""
+        self.randomness = Randomness(self._seed)
+        self._drawer = CodeDrawer(self._format, self.randomness)
+        self.store.reset(self.drawn_seed())
+        self._take_up_clock()
+
+    def refresh(self) -> None:
+        """Take up what other processes on a shared store changed: the clock, keys and campaigns.
+
+        Each operation begins with it; a store only this process changes skips it.
+        """
+        if self.store.shared:
+            self._take_up_clock()
+
+    def _take_up_clock(self) -> None:
+        offset = self.store.clock_offset()
+        if offset != self.clock.offset:
+            self.clock.shift(offset)
+
+    def drawn_seed(self) -> Seed:
+        """The fixtures with the codes of their batches drawn; ValueError if their codes repeat."""
+        batches = []
+        taken: set[int] = set()
+        for plan in self.plan.batches:
+            # The store is about to start from these (new, or wiped for a reset):
+            # only the seed's own codes count.
+            _, digests = self._sheet_with(
+                plan.campaign.slug, plan.batch_size, plan.known, taken, stored=False
+            )
+            batches.append(
+                NewBatch(
+                    campaign=plan.campaign,
+                    id=plan.id,
+                    batch_size=plan.batch_size,
+                    points_value=plan.points_value,
+                    label=plan.label,
+                    expires_at=plan.expires_at,
+                    created_at=plan.created_at,
+                    digests=digests,
+                    redeemed=frozenset(map(self._digest_of, plan.redeemed)),
+                    revoked=frozenset(map(self._digest_of, plan.revoked)),
+                )
+            )
+            taken.update(digests)
+        return Seed(self.plan.partners, tuple(batches), frozenset(plan.id for plan in self.plan.batches))
+
+    # -- operations ------------------------------------------------------------------------
+
+    def authenticate(self, secret: str | None) -> Principal:
+        """D2: who the secret acts for, or the documented 401/403."""
+        if not secret:
+            raise Unauthorized("Missing X-API-Secret header")
+        # Keys are found by the SHA-256 of the secret and then compared in constant time, so
+        # the time taken says nothing about how much of a stored secret a guess shares.
+        digest = secret_digest(secret)
+        key = self.store.key(digest)
+        if key is None or not hmac.compare_digest(key.secret_sha256, digest):
+            raise Unauthorized("Invalid API key")
+        if key.revoked:
+            raise Forbidden("API key has been revoked")
+        if not key.application_active:
+            raise Forbidden("Application is not active")
+        return key.principal
+
+    def campaign(self, principal: Principal, slug: str) -> Campaign:
+        """D3: the principal's campaign of this slug; another partner's or environment's is not found."""
+        campaign = self.store.campaign(CampaignKey(principal.partner.id, principal.environment, slug))
+        if campaign is None:
+            raise NotFound(CAMPAIGN_NOT_FOUND)
+        return campaign
+
+    def generate_codes(
+        self,
+        principal: Principal,
+        slug: str,
+        batch_size: int,
+        points_value: int,
+        label: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> GeneratedBatch:
+        """D4/D5: a batch of fresh codes, unique across the whole mock; any campaign state may generate."""
+        campaign = self.campaign(principal, slug)
+        batch_id, created_at = self.randomness.uuid4(), self.clock.now()
+        while True:
+            sheet = self._drawer.draw(slug, batch_size)
+            digests = self.digester.digests(sheet)
+            new = NewBatch(
+                campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests
+            )
+            stored = self.store.add_batch(new)  # the usual case: every code new, kept at once
+            if stored is not None:
+                return GeneratedBatch(stored, sheet)
+            # A drawn code clashes with a stored one (or with itself), or another instance on the
+            # store drew the same id: draw again around what is stored, with another id.
+            batch_id = self.randomness.uuid4()
+            sheet, digests = self._sheet_with(slug, batch_size, (), set(), stored=True)
+            stored = self.store.add_batch(
+                NewBatch(campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests)
+            )
+            if stored is not None:
+                return GeneratedBatch(stored, sheet)
+
+    def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
+        """D6: one page of the campaign's batches, newest first."""
+        campaign = self.campaign(principal, slug)
+        batches, total = self.store.batch_page(campaign, (page - 1) * limit, limit)
+        return BatchPage(batches, total, page, limit)
+
+    def get_code_stats(self, principal: Principal, slug: str) -> CodeStats:
+        """D8: counts by D5's status at this moment, so they always add up."""
+        campaign = self.campaign(principal, slug)
+        counts: Counter[CodeStatus] = Counter()
+        batches = 0
+        for tally in self.store.tallies(campaign, self.clock.now()):
+            batches += tally.batches
+            if tally.revoked:
+                counts[CodeStatus.REVOKED] += tally.codes
+                continue
+            counts[CodeStatus.REVOKED] += tally.revoked_codes
+            counts[CodeStatus.REDEEMED] += tally.redeemed
+            untouched = tally.codes - tally.revoked_codes - tally.redeemed
+            counts[CodeStatus.EXPIRED if tally.expired else CodeStatus.ACTIVE] += untouched
+        return CodeStats(
+            total_codes=sum(counts.values()),
+            active_codes=counts[CodeStatus.ACTIVE],
+            redeemed_codes=counts[CodeStatus.REDEEMED],
+            expired_codes=counts[CodeStatus.EXPIRED],
+            revoked_codes=counts[CodeStatus.REVOKED],
+            total_batches=batches,
+        )
+
+    def verify_code(self, principal: Principal, code: str) -> Verdict:
+        """D7: the first of not found, not ACTIVE, campaign ended, campaign not active, valid."""
+        now = self.clock.now()
+        record = self._find(principal, code)
+        if record is None:
+            return Verdict(False, None, 0, "", "", False, CODE_NOT_FOUND)
+        batch = record.batch
+        campaign = batch.campaign
+        status = code_status(record, now)
+        ended = has_ended(campaign, now)
+        if status is not CodeStatus.ACTIVE:
+            message = status_message(status)
+        elif ended:
+            message = CAMPAIGN_ENDED
+        elif campaign.status is not CampaignStatus.ACTIVE:
+            message = CAMPAIGN_NOT_ACTIVE
+        else:
+            message = CODE_VALID
+        valid = message == CODE_VALID
+        return Verdict(valid, status, batch.points_value, campaign.name, campaign.slug, ended, message)
+
+    def redeem_code(self, principal: Principal, slug: str, code: str, user_id: str) -> Redemption:
+        """D9: redeem once; of concurrent attempts on one code, over every instance, exactly one succeeds."""
+        campaign = self.campaign(principal, slug)
+        now = self.clock.now()
+        record = self._find(principal, code)
+        if record is None or record.batch.campaign.id != campaign.id:
+            raise NotFound(CODE_NOT_FOUND)
+        # A well-formed request that the code's or the campaign's state forbids: a conflict.
+        status = code_status(record, now)
+        if status is not CodeStatus.ACTIVE:
+            raise Conflict(status_message(status))
+        if has_ended(campaign, now):
+            raise Conflict(CAMPAIGN_ENDED)
+        if campaign.status is not CampaignStatus.ACTIVE:
+            raise Conflict(CAMPAIGN_NOT_ACTIVE)
+        if not self.store.redeem(record):
+            # Someone redeemed or revoked it since it was read: say what it is now.
+            current = self.store.code(record.digest)
+            raise Conflict(status_message(code_status(current, now) if current else CodeStatus.REDEEMED))
+        return Redemption(code.strip().upper(), user_id, record.batch.points_value, record.batch, now)
+
+    # -- what the dashboard does in the real service (the admin API) -----------------------
+
+    def revoke_code(self, code: str) -> bool:
+        """Revoke one code; False if there is no such code."""
+        digest = self.digester.digest(code)
+        return digest is not None and self.store.revoke_code(digest)
+
+    def revoke_batch(self, batch_id: str) -> bool:
+        return self.store.revoke_batch(batch_id)
+
+    def set_clock(self, instant: datetime) -> None:
+        """Make now `instant` (a running clock goes on from there), for every instance of the store."""
+        offset = self.clock.offset_to(instant)
+        self.store.set_clock_offset(offset)
+        self.clock.shift(offset)
+
+    def advance_clock(self, by: timedelta) -> None:
+        """Move the clock by `by`; moves made at once, here or by other instances, all count."""
+        self.clock.shift(self.store.shift_clock(by))
+
+    def has_code(self, code: str) -> bool:
+        digest = self.digester.digest(code)
+        return digest is not None and self.store.code(digest) is not None
+
+    @property
+    def code_count(self) -> int:
+        return self.store.code_count()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _find(self, principal: Principal, code: str) -> CodeRecord | None:
+        """The code, if it belongs to the principal's partner and environment (D3, D5)."""
+        digest = self.digester.digest(code)
+        record = None if digest is None else self.store.code(digest)
+        if record is None:
+            return None
+        owner = record.batch.campaign
+        if owner.partner.id != principal.partner.id or owner.environment is not principal.environment:
+            return None
+        return record
+
+    def _digest_of(self, code: str) -> int:
+        digest = self.digester.digest(code)
+        if digest is None:
+            raise ValueError(f"not a code: {code!r}")
+        return digest
+
+    def _sheet_with(
+        self, slug: str, size: int, known: Iterable[str], taken: set[int], *, stored: bool
+    ) -> tuple[CodeSheet, list[int]]:
+        """`size` codes, `known` among them, distinct, none in `taken` nor (if `stored`) in the store."""
+
+        def held(digests: list[int]) -> set[int]:
+            return taken.intersection(digests) | (self.store.existing(digests) if stored else set())
+
+        normalised = [code.strip().upper() for code in known]
+        codes = dict(zip(self.digester.digests(CodeSheet.of(normalised)), normalised, strict=True))
+        if len(codes) != len(normalised) or held(list(codes)):
+            raise ValueError("its codes repeat codes already stored")
+        while len(codes) < size:
+            drawn = self._drawer.draw(slug, size - len(codes))
+            more = dict(zip(self.digester.digests(drawn), drawn, strict=True))
+            clashes = held(list(more)) | codes.keys() & more.keys()
+            for clash in clashes:
+                more.pop(clash, None)
+            codes.update(more)
+        return CodeSheet.of(codes.values()), list(codes)
+
+
+def code_status(record: CodeRecord, now: datetime) -> CodeStatus:
+    """D5: REVOKED, else REDEEMED, else EXPIRED by the batch's expiresAt, else ACTIVE."""
+    batch = record.batch
+    if batch.revoked or record.revoked:
+        return CodeStatus.REVOKED
+    if record.redeemed:
+        return CodeStatus.REDEEMED
+    if batch.expires_at is not None and batch.expires_at <= now:
+        return CodeStatus.EXPIRED
+    return CodeStatus.ACTIVE
+
+
+def has_ended(campaign: Campaign, now: datetime) -> bool:
+    """Whether the campaign has ended: its status says so, or its end date has passed (D7)."""
+    return campaign.status is CampaignStatus.ENDED or (
+        campaign.ends_at is not None and campaign.ends_at <= now
+    )

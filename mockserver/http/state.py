@@ -1,0 +1,31 @@
+"""What a running mock holds, as `app.state`.
+
+Its contract, its fixtures, the domain over its store, its faults and its journal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.service import Codes
+from ..fixtures import Fixtures
+from ..spec import Spec
+from .faults import Faults
+from .journal import Journal
+
+
+@dataclass(slots=True, eq=False)
+class MockState:
+    """A plain class rather than Starlette's `State`, which finds each attribute through Python code."""
+
+    spec: Spec
+    fixtures: Fixtures
+    codes: Codes
+    faults: Faults
+    journal: Journal
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures: the store's data, failure draws started over, an empty journal."""
+        self.codes.reset()
+        self.faults.reseed()
+        self.journal.clear()

@@ -1,0 +1,318 @@
+"""The memory store: everything in this process, as fast as it goes, gone when the process ends.
+
+Codes are kept as keyed digests only, in generations of at most GENERATION digests each: a
+generation is a set while codes are only drawn, and becomes a mapping from digest to batch the
+first time a lookup needs one of its codes. Small generations keep every pause small: growing a
+set, or indexing one, costs a few tens of milliseconds, not seconds at twenty million codes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import itertools
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from ..domain.ports import PartnerSeed, Seed
+from ..domain.records import (
+    ApiKey,
+    Batch,
+    BatchTally,
+    Campaign,
+    CampaignKey,
+    CampaignStatus,
+    CodeRecord,
+    NewBatch,
+)
+
+GENERATION = 1 << 20  # digests per generation: indexing one costs about 0.1 s
+
+
+class _Generation:
+    """Digests of up to GENERATION codes: a set until looked up in, then a mapping to their batches."""
+
+    __slots__ = ("owners", "size", "unindexed", "young")
+
+    def __init__(self) -> None:
+        self.young: set[int] = set()
+        self.unindexed: list[tuple[Batch, Sequence[int]]] = []  # batches of the young digests
+        self.owners: dict[int, Batch] | None = None
+        self.size = 0
+
+    def isdisjoint(self, values: list[int]) -> bool:
+        return self.young.isdisjoint(values) and (
+            self.owners is None or self.owners.keys().isdisjoint(values)
+        )
+
+    def __contains__(self, digest: int) -> bool:
+        return digest in self.young or (self.owners is not None and digest in self.owners)
+
+    def insert(self, batch: Batch, digests: Sequence[int], values: list[int]) -> bool:
+        """Add digests new to every generation; False, adding none, if two of them are equal."""
+        young, before = self.young, len(self.young)
+        young.update(values)
+        if len(young) - before != len(values):
+            young.difference_update(values)
+            return False
+        # Kept as given until indexed: an array of digests is compact, and not for the GC to walk.
+        self.unindexed.append((batch, digests))
+        self.size += len(values)
+        return True
+
+    def owner(self, digest: int) -> Batch:
+        if self.owners is None:
+            self.owners = {}
+        if self.unindexed:
+            # The set goes first: the mapping's keys then reuse the memory of its int objects.
+            self.young.clear()
+            for batch, digests in self.unindexed:
+                self.owners.update(zip(digests, itertools.repeat(batch)))
+            self.unindexed.clear()
+        return self.owners[digest]
+
+
+class CodeIndex:
+    """Every digest of the store, unique, each with the batch it belongs to."""
+
+    def __init__(self) -> None:
+        self._generations = [_Generation()]
+
+    def __len__(self) -> int:
+        return sum(generation.size for generation in self._generations)
+
+    def __contains__(self, digest: int) -> bool:
+        return any(digest in generation for generation in self._generations)
+
+    def add(self, batch: Batch, digests: Sequence[int]) -> bool:
+        """Index a batch's digests if each is new and distinct; else False, and nothing changes."""
+        values = list(digests)  # each digest made an int object once
+        if not all(generation.isdisjoint(values) for generation in self._generations):
+            return False
+        current = self._generations[-1]
+        if current.size and current.size + len(values) > GENERATION:
+            current = _Generation()
+            self._generations.append(current)
+        return current.insert(batch, digests, values)
+
+    def owner(self, digest: int) -> Batch | None:
+        for generation in reversed(self._generations):  # the newest codes are looked up most
+            if digest in generation:
+                return generation.owner(digest)
+        return None
+
+
+class MemoryStore:
+    """Keys, campaigns, batches and code digests in this process, behind one lock."""
+
+    name = "memory"
+    blocking = False
+    shared = False
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._digest_key = os.urandom(32)
+        self._offset = timedelta(0)
+        self._clear()
+
+    def _clear(self) -> None:
+        self._keys: dict[bytes, ApiKey] = {}
+        self._campaigns: dict[CampaignKey, Campaign] = {}
+        self._by_id: dict[str, Campaign] = {}
+        self._partners: dict[str, PartnerSeed] = {}
+        # Each campaign's batches, oldest first by (createdAt, creation order): listings read from the end.
+        self._batches: dict[str, list[Batch]] = {}
+        self._batch_by_id: dict[str, Batch] = {}
+        self._index = CodeIndex()
+        self._redeemed: set[int] = set()
+        self._revoked: set[int] = set()
+        self._sequence = 0
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def digest_key(self) -> bytes:
+        return self._digest_key
+
+    def install(self, seed: Seed, clock_offset: timedelta) -> None:
+        with self._lock:
+            self._offset = clock_offset
+            self._load(seed)
+
+    def reset(self, seed: Seed) -> None:
+        with self._lock:
+            self._clear()
+            self._offset = timedelta(0)
+            self._load(seed)
+
+    def _load(self, seed: Seed) -> None:
+        for partner in seed.partners:
+            self.add_partner(partner)
+        for batch in seed.batches:
+            if self.add_batch(batch) is None:
+                raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
+
+    def clock_offset(self) -> timedelta:
+        return self._offset
+
+    def set_clock_offset(self, offset: timedelta) -> None:
+        with self._lock:
+            self._offset = offset
+
+    def shift_clock(self, by: timedelta) -> timedelta:
+        with self._lock:
+            self._offset += by
+            return self._offset
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def key(self, secret_sha256: bytes) -> ApiKey | None:
+        return self._keys.get(secret_sha256)
+
+    def campaign(self, key: CampaignKey) -> Campaign | None:
+        return self._campaigns.get(key)
+
+    def campaign_by_id(self, campaign_id: str) -> Campaign | None:
+        return self._by_id.get(campaign_id)
+
+    def partners(self) -> list[PartnerSeed]:
+        with self._lock:
+            return list(self._partners.values())
+
+    def batch_page(self, campaign: Campaign, offset: int, limit: int) -> tuple[list[Batch], int]:
+        batches = self._batches.get(campaign.id, [])
+        stop = max(len(batches) - offset, 0)
+        return batches[max(stop - limit, 0) : stop][::-1], len(batches)
+
+    def tallies(self, campaign: Campaign, now: datetime) -> Iterable[BatchTally]:
+        sums: dict[tuple[bool, bool], list[int]] = {}
+        with self._lock:
+            for batch in self._batches.get(campaign.id, ()):
+                expired = batch.expires_at is not None and batch.expires_at <= now
+                entry = sums.setdefault((batch.revoked, expired), [0, 0, 0, 0])
+                entry[0] += 1
+                entry[1] += batch.batch_size
+                entry[2] += batch.redeemed_count
+                entry[3] += batch.revoked_count
+        return [BatchTally(revoked, expired, *entry) for (revoked, expired), entry in sums.items()]
+
+    def code(self, digest: int) -> CodeRecord | None:
+        with self._lock:
+            batch = self._index.owner(digest)
+            if batch is None:
+                return None
+            return CodeRecord(digest, batch, digest in self._redeemed, digest in self._revoked)
+
+    def existing(self, digests: Sequence[int]) -> set[int]:
+        with self._lock:
+            return {digest for digest in digests if digest in self._index}
+
+    def code_count(self) -> int:
+        return len(self._index)
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def add_batch(self, new: NewBatch) -> Batch | None:
+        with self._lock:
+            batch = Batch(
+                id=new.id,
+                campaign=new.campaign,
+                batch_size=new.batch_size,
+                points_value=new.points_value,
+                label=new.label,
+                expires_at=new.expires_at,
+                created_at=new.created_at,
+                sequence=self._sequence + 1,
+            )
+            if not self._index.add(batch, new.digests):
+                return None
+            self._sequence += 1
+            batches = self._batches.setdefault(new.campaign.id, [])
+            if not batches or batches[-1].order_key <= batch.order_key:
+                batches.append(batch)  # the usual case: the newest batch of its campaign
+            else:
+                bisect.insort(batches, batch, key=lambda stored: stored.order_key)
+            self._batch_by_id[batch.id] = batch
+            for digest in new.redeemed:
+                self._redeemed.add(digest)
+                batch.redeemed_count += 1
+            for digest in new.revoked:
+                self._revoke(digest, batch)
+            return batch
+
+    def redeem(self, record: CodeRecord) -> bool:
+        with self._lock:
+            digest, batch = record.digest, record.batch
+            if digest in self._redeemed or digest in self._revoked or batch.revoked:
+                return False
+            self._redeemed.add(digest)
+            batch.redeemed_count += 1
+            return True
+
+    def revoke_code(self, digest: int) -> bool:
+        with self._lock:
+            batch = self._index.owner(digest)
+            if batch is None:
+                return False
+            self._revoke(digest, batch)
+            return True
+
+    def _revoke(self, digest: int, batch: Batch) -> None:
+        if digest not in self._revoked and not batch.revoked:
+            self._revoked.add(digest)
+            batch.revoked_count += 1
+            if digest in self._redeemed:
+                batch.redeemed_count -= 1
+
+    def revoke_batch(self, batch_id: str) -> bool:
+        with self._lock:
+            batch = self._batch_by_id.get(batch_id)
+            if batch is None:
+                return False
+            batch.revoked = True
+            return True
+
+    def add_partner(self, partner: PartnerSeed) -> None:
+        with self._lock:
+            taken = [key for key in partner.keys if key.secret_sha256 in self._keys]
+            if taken or partner.partner.id in self._partners:
+                raise ValueError("a secret or the partner's id is taken already")
+            keys = [campaign.key for campaign in partner.campaigns]
+            if len(set(keys)) != len(keys) or any(key in self._campaigns for key in keys):
+                raise ValueError("a slug is taken already in the partner's environment")
+            self._partners[partner.partner.id] = partner
+            for key in partner.keys:
+                self._keys[key.secret_sha256] = key
+            for campaign in partner.campaigns:
+                self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
+
+    def update_campaign(
+        self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None
+    ) -> Campaign | None:
+        with self._lock:
+            campaign = self._by_id.get(campaign_id)
+            if campaign is not None:  # in place: its batches refer to it
+                campaign.status, campaign.ends_at = status, ends_at
+            return campaign
+
+    def revoke_key(self, secret_sha256: bytes) -> bool:
+        with self._lock:
+            key = self._keys.get(secret_sha256)
+            if key is None:
+                return False
+            revoked = dataclasses.replace(key, revoked=True)
+            self._keys[secret_sha256] = revoked
+            seed = self._partners[key.partner.id]
+            keys = tuple(revoked if each.secret_sha256 == secret_sha256 else each for each in seed.keys)
+            self._partners[key.partner.id] = dataclasses.replace(seed, keys=keys)
+            return True
+
+    def healthy(self) -> str | None:
+        return None
+
+    def failed_writes(self) -> tuple[int, str | None]:
+        return 0, None
+
+    def close(self) -> None:
+        pass

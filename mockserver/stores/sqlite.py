@@ -1,0 +1,112 @@
+"""The SQLite store: `--store sqlite:///PATH`, durable, for one mock or several on one host.
+
+Write-ahead logging: a commit is in the log file before the answer goes out, so a mock killed
+at any moment (kill -9) loses nothing it answered 200 for, and readers never wait for the
+writer. `synchronous=NORMAL` leaves the log's flush to the operating system: a crash of the
+machine itself, rather than of the mock, may lose the last commits; `?synchronous=full` in the
+URL makes each commit wait for the disk. Several processes (`--workers N`) share the file; its
+write lock makes them take turns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .sql import Dialect, SqlStore, StoreError
+
+DIALECT = Dialect(
+    placeholder="?", blob="BLOB", serial="INTEGER PRIMARY KEY", digest_key="INTEGER PRIMARY KEY"
+)
+SYNCHRONOUS = ("normal", "full")
+BUSY_TIMEOUT_MS = 30_000
+
+
+class SqliteStore(SqlStore):
+    dialect = DIALECT
+
+    def __init__(self, path: Path, synchronous: str = "normal") -> None:
+        super().__init__()
+        if synchronous not in SYNCHRONOUS:
+            raise StoreError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
+        self.path = path
+        self.name = f"sqlite://{path}"
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._generation = 0  # moved by close(): a thread's connection of an older one is opened anew
+        if not path.parent.is_dir():
+            raise StoreError(f"{path}: its directory does not exist")
+        if path.exists():
+            _refuse_other_files(path)
+        try:
+            self.open_schema()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{path}: not a store of gamifyhost-mock: {error}") from None
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or self._local.generation != self._generation:
+            # Each thread its own connection; closed from any thread at the end (check_same_thread off).
+            connection = sqlite3.connect(
+                self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self._synchronous.upper()}")
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._local.connection, self._local.generation = connection, self._generation
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextlib.contextmanager
+    def _transaction(self, write: bool) -> Iterator[Any]:
+        connection = self._connection()
+        cursor = connection.cursor()
+        # A writer takes the write lock at once: two writers never find out too late that they clash.
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield cursor
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                connection.rollback()
+            raise
+        connection.commit()
+
+    def _failed(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.Error)
+
+    def _is_clash(self, error: Exception) -> bool:
+        return isinstance(error, sqlite3.IntegrityError)
+
+    def _has_table(self, cursor: Any, name: str) -> bool:
+        row = cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        """Close every connection: the last one checkpoints the log into the file and removes it."""
+        with self._connections_lock:
+            self._generation += 1
+            for connection in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.close()
+            self._connections.clear()
+
+
+def _refuse_other_files(path: Path) -> None:
+    with open(path, "rb") as stream:
+        head = stream.read(64)
+    if head.lstrip().startswith(b"{"):
+        raise StoreError(
+            f"{path}: a JSON state file of an older version of gamifyhost-mock; this version keeps its "
+            "state in SQLite. Move the file away (its batches cannot be carried over) and start again"
+        )
+    if head and not head.startswith(b"SQLite format 3\x00"):
+        raise StoreError(f"{path}: not a SQLite database, so not a store of gamifyhost-mock")
