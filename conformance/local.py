@@ -5,6 +5,9 @@ fixtures, and the suite runs as Acme on `summer-promo`, with every input the fix
 something to point at: Globex as the foreign partner (its campaign `winter-sale` and its
 secret), Acme's LIVE secret, its revoked secret, Initech's inactive application, and the ended
 and paused campaigns. Options are those of `gamifyhost-conformance`; given ones win over these.
+
+`--store URL` (this command's own) serves the mock from that store, as `gamifyhost-mock --store`
+takes it, reset to the fixtures first: `tox -e conformance-sqlite,conformance-postgresql`.
 """
 
 from __future__ import annotations
@@ -34,12 +37,28 @@ def arguments(base_url: str, given: Sequence[str]) -> list[str]:
     return ["--base-url", base_url, *defaults, *given]
 
 
-def main() -> None:
-    from mockserver import create_app
-    from mockserver.serving import serve_in_thread
+def store_option(given: list[str]) -> tuple[str, list[str]]:
+    """`--store URL` (or `--store=URL`) taken out of the arguments; memory without one."""
+    for index, part in enumerate(given):
+        if part == "--store" and index + 1 < len(given):
+            return given[index + 1], given[:index] + given[index + 2 :]
+        if part.startswith("--store="):
+            return part.partition("=")[2], given[:index] + given[index + 1 :]
+    return "memory", given
 
-    with serve_in_thread(create_app()) as base_url:
-        sys.argv = [sys.argv[0], *arguments(base_url, sys.argv[1:])]
+
+def main() -> None:
+    from mockserver import StoreError, create_app
+    from mockserver.kit.serving import serve_in_thread
+
+    store, given = store_option(sys.argv[1:])
+    try:
+        app = create_app(store=store)
+    except StoreError as error:
+        sys.exit(f"conformance.local: bad store: {error}")
+    app.state.reset()  # a store kept from an earlier run starts from the fixtures again
+    with serve_in_thread(app) as base_url:
+        sys.argv = [sys.argv[0], *arguments(base_url, given)]
         cli_main()
 
 
