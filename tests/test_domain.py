@@ -175,12 +175,11 @@ def everything_kept(codes: Codes, store_kind: str, tmp_path: Path) -> bytes:
         return b"\n".join(text.encode() for text in reachable_strings(store))
     if store_kind == "sqlite":
         return b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.name.startswith("state.db"))
-    with store._transaction(write=False) as cursor:
-        tables = [
-            row[0]
-            for row in cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
-        ]
-        rows = [str(row) for table in tables for row in cursor.execute(f"SELECT t::text FROM {table} t")]
+    tables = [
+        row[0]
+        for row in store._read("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", ())
+    ]
+    rows = [str(row) for table in tables for row in store._read(f"SELECT t::text FROM {table} t", ())]
     return "\n".join(rows).encode()
 
 

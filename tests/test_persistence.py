@@ -142,11 +142,7 @@ def test_fixtures_may_gain_partners_and_campaigns(store_url: str, tmp_path: Path
 def test_a_store_missing_a_fixture_batch_stops_the_start(store_url: str) -> None:
     with started(store_url):
         pass
-    execute(
-        store_url,
-        f"DELETE FROM codes WHERE batch_seq IN (SELECT seq FROM batches WHERE id = '{FIXTURE_BATCH}')",
-    )
-    execute(store_url, f"DELETE FROM batches WHERE id = '{FIXTURE_BATCH}'")
+    execute(store_url, f"DELETE FROM events WHERE kind = 'batch' AND body LIKE '%{FIXTURE_BATCH}%'")
     with pytest.raises(StoreError, match=f"the fixtures' batch {FIXTURE_BATCH} is missing from it"):
         create_app(store=store_url)
 
@@ -166,16 +162,16 @@ def test_a_store_of_an_older_version_is_upgraded(store_url: str, monkeypatch: py
         code = generate(http, count=1)["codes"][0]
     # Version 2, as a later release would add it: one more column.
     monkeypatch.setattr(sql, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(sql, "MIGRATIONS", [lambda _dialect: ["ALTER TABLE batches ADD COLUMN note TEXT"]])
+    monkeypatch.setattr(sql, "MIGRATIONS", [lambda _dialect: ["ALTER TABLE events ADD COLUMN note TEXT"]])
     with started(store_url) as http:
         assert verify(http, code)["status"] == "ACTIVE"
     assert execute(store_url, "SELECT value FROM mock_meta WHERE name = 'schema'") == [("2",)]
-    assert execute(store_url, "SELECT count(note) FROM batches") == [(0,)]
+    assert execute(store_url, "SELECT count(note) FROM events") == [(0,)]
 
 
 @durable
 def test_tables_of_another_program_are_refused(store_url: str) -> None:
-    execute(store_url, "CREATE TABLE batches (id INTEGER)")
+    execute(store_url, "CREATE TABLE events (id INTEGER)")
     with pytest.raises(StoreError, match="tables of another program"):
         create_app(store=store_url)
 

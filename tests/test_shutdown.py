@@ -5,6 +5,7 @@ the store keeps everything done before and during it, and the process exits with
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import sqlite3
 import threading
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.timeout(60)
 
 def saved_batch_ids(state_file: Path) -> set[str]:
     with contextlib.closing(sqlite3.connect(state_file)) as database:
-        return {row[0] for row in database.execute("SELECT id FROM batches")}
+        rows = database.execute("SELECT body FROM events WHERE kind = 'batch'")
+        return {json.loads(body)["id"] for (body,) in rows}
 
 
 def test_sigterm_lets_the_request_in_flight_finish_saves_the_state_and_exits_0(tmp_path: Path) -> None:

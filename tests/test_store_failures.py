@@ -3,7 +3,7 @@ half-written, and an exit status that says so.
 
 SQLite's disk fills up for real: the mock runs under a file-size limit (RLIMIT_FSIZE), so its
 writes fail with EFBIG as on a full disk. PostgreSQL's disk full is its own error (SQLSTATE
-53100), raised by a trigger on the codes table, the way the server raises it when it cannot
+53100), raised by a trigger on the events table, the way the server raises it when it cannot
 extend a file.
 """
 
@@ -13,6 +13,7 @@ import resource
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -35,13 +36,11 @@ def fill_the_disk(store_url: str) -> None:
         "RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; "
         "END $$",
     )
-    execute(
-        store_url, "CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON codes EXECUTE FUNCTION full_disk()"
-    )
+    execute(store_url, "CREATE TRIGGER full_disk BEFORE INSERT ON events EXECUTE FUNCTION full_disk()")
 
 
 def free_the_disk(store_url: str) -> None:
-    execute(store_url, "DROP TRIGGER full_disk ON codes")
+    execute(store_url, "DROP TRIGGER full_disk ON events")
 
 
 def generate_until_refused(http: httpx.Client, acknowledged: list[dict[str, object]]) -> httpx.Response:
@@ -70,9 +69,13 @@ def kept_totals(http: httpx.Client) -> tuple[int, int, set[str]]:
     stats = http.get("/v1/campaigns/codes/stats", params={"slug": "summer-promo"}, headers=auth()).json()[
         "data"
     ]
-    listed = http.get(
-        "/v1/campaigns/codes/batches", params={"slug": "summer-promo", "limit": 100}, headers=auth()
-    ).json()["data"]["batches"]
+    listed: list[dict[str, Any]] = []
+    while True:
+        query = {"slug": "summer-promo", "limit": 100, "page": len(listed) // 100 + 1}
+        data = http.get("/v1/campaigns/codes/batches", params=query, headers=auth()).json()["data"]
+        listed += data["batches"]
+        if len(listed) >= data["total"]:
+            break
     return stats["totalCodes"], sum(batch["batchSize"] for batch in listed), {batch["id"] for batch in listed}
 
 

@@ -50,7 +50,7 @@ class Store(Protocol):
 
     #: `memory`, or the store's URL without its password: for messages.
     name: str
-    #: Whether its calls wait on I/O: the app then runs operations in worker threads.
+    #: Whether its writes wait on a network: the app then runs writing operations in worker threads.
     blocking: bool
     #: Whether other processes may change it: the domain then takes up their changes (the clock,
     #: keys, campaigns) before each operation.
@@ -64,6 +64,13 @@ class Store(Protocol):
 
     def reset(self, seed: Seed) -> None:
         """Back to `seed`: every batch, code, change and partner added since goes; the clock too."""
+
+    def catch_up(self) -> None:
+        """Take up what other processes on a shared store changed since it last looked."""
+
+    async def caught_up(self) -> None:
+        """The same, awaited: concurrent callers may share one look (each sees all that was kept
+        before it called)."""
 
     def clock_offset(self) -> timedelta:
         """The offset of the mock's clock (shared by every instance of a shared store)."""

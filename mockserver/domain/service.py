@@ -114,6 +114,13 @@ class Codes:
         Each operation begins with it; a store only this process changes skips it.
         """
         if self.store.shared:
+            self.store.catch_up()
+            self._take_up_clock()
+
+    async def refreshed(self) -> None:
+        """refresh(), for an event loop: concurrent requests may share the store's one look."""
+        if self.store.shared:
+            await self.store.caught_up()
             self._take_up_clock()
 
     def _take_up_clock(self) -> None:

@@ -37,7 +37,7 @@ from .admin import ADMIN_ROUTES
 from .docs_page import docs_routes
 from .faults import Faults
 from .journal import OWN_PATHS, Journal
-from .operations import OPERATIONS, Call
+from .operations import OPERATIONS, WRITES, Call
 from .state import MockState
 from .wire import RequestBody, error_envelope, error_response, send_json, success_envelope
 
@@ -50,14 +50,19 @@ class OperationEndpoint:
 
     It answers every request itself, its errors as D1 envelopes, and returns the status sent:
     `MockApp` calls it directly, without Starlette's routing and middleware, which would cost
-    more per request than the whole of listing a page of batches. With a store that waits on
-    I/O (SQLite, PostgreSQL), the checks and the act run in a worker thread, so that one
-    request's wait does not hold up the others.
+    more per request than the whole of listing a page of batches.
+
+    On a shared store the request first takes up what other processes changed (awaited: on
+    PostgreSQL, concurrent requests share one query). Reads are then answered from memory,
+    here. A write to a store over a network (PostgreSQL) runs in a worker thread, so that its
+    wait does not hold up the other requests; a local store (memory, SQLite) writes faster than
+    a thread could be handed the work.
     """
 
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
         self.handle = OPERATIONS[operation.operation_id]
+        self.writes = operation.operation_id in WRITES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> int:
         # The first of each header counts, as with Starlette's `Headers.get`.
@@ -86,7 +91,9 @@ class OperationEndpoint:
         secret = headers.get(b"x-api-secret")
         secret_text = None if secret is None else secret.decode("latin-1")
         codes: Codes = state.codes
-        if not codes.store.blocking:
+        if codes.store.shared:
+            await codes.refreshed()  # what other processes changed: batches, the clock, keys, ...
+        if not (self.writes and codes.store.blocking):
             principal = codes.authenticate(secret_text)
             return self.done(state, scope, principal, await self.body(headers, incoming))
         # The body is read here, where reading waits without a thread; what it holds is only
@@ -99,7 +106,6 @@ class OperationEndpoint:
         return await run_in_threadpool(self.checked, state, scope, secret_text, body)
 
     def checked(self, state: MockState, scope: Scope, secret: str | None, body: Any) -> Any:
-        state.codes.refresh()  # what other processes on the store changed: the clock, keys, ...
         principal = state.codes.authenticate(secret)
         if isinstance(body, ApiError):
             raise body

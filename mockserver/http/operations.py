@@ -113,6 +113,9 @@ def redeem_code(call: Call) -> dict[str, Any]:
     }
 
 
+# The operations that change what the store keeps: over a network, their wait is a thread's.
+WRITES = frozenset({"generateCodes", "redeemCode"})
+
 OPERATIONS: dict[str, Callable[[Call], dict[str, Any]]] = {
     "generateCodes": generate_codes,
     "listCodeBatches": list_code_batches,

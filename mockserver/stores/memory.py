@@ -4,12 +4,19 @@ Codes are kept as keyed digests only, in generations of at most GENERATION diges
 generation is a set while codes are only drawn, and becomes a mapping from digest to batch the
 first time a lookup needs one of its codes. Small generations keep every pause small: growing a
 set, or indexing one, costs a few tens of milliseconds, not seconds at twenty million codes.
+
+The garbage collector would walk every digest of every set on each full collection: a second
+and more at twenty million codes. A generation that is full (or indexed, once full) changes no
+more, so it is moved out of the collector's sight (gc.freeze); only the current one is walked.
+
+The SQL stores keep a MemoryStore as their replica of what the database holds (sql.py).
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
+import gc
 import itertools
 import os
 import threading
@@ -43,19 +50,26 @@ class _Generation:
         self.size = 0
 
     def isdisjoint(self, values: list[int]) -> bool:
-        return self.young.isdisjoint(values) and (
-            self.owners is None or self.owners.keys().isdisjoint(values)
-        )
+        return self.young.isdisjoint(values) and self.indexed_isdisjoint(values)
+
+    def indexed_isdisjoint(self, values: list[int]) -> bool:
+        return self.owners is None or self.owners.keys().isdisjoint(values)
 
     def __contains__(self, digest: int) -> bool:
         return digest in self.young or (self.owners is not None and digest in self.owners)
 
     def insert(self, batch: Batch, digests: Sequence[int], values: list[int]) -> bool:
-        """Add digests new to every generation; False, adding none, if two of them are equal."""
+        """Add digests new to every other generation; False, adding none, if one of them is held
+        here already or two of them are equal (the set's growth tells: one pass, not two)."""
+        if not self.indexed_isdisjoint(values):
+            return False
         young, before = self.young, len(self.young)
         young.update(values)
         if len(young) - before != len(values):
+            # Rare (a clash): take them out again, and put back those stored batches hold.
             young.difference_update(values)
+            wanted = set(values)
+            young.update(digest for _, held in self.unindexed for digest in held if digest in wanted)
             return False
         # Kept as given until indexed: an array of digests is compact, and not for the GC to walk.
         self.unindexed.append((batch, digests))
@@ -89,18 +103,30 @@ class CodeIndex:
     def add(self, batch: Batch, digests: Sequence[int]) -> bool:
         """Index a batch's digests if each is new and distinct; else False, and nothing changes."""
         values = list(digests)  # each digest made an int object once
-        if not all(generation.isdisjoint(values) for generation in self._generations):
+        *older, current = self._generations
+        if not all(generation.isdisjoint(values) for generation in older):
             return False
-        current = self._generations[-1]
         if current.size and current.size + len(values) > GENERATION:
+            if not current.isdisjoint(values):
+                return False
             current = _Generation()
             self._generations.append(current)
+            gc.freeze()  # the full generation changes no more: out of the collector's sight
         return current.insert(batch, digests, values)
+
+    def holds_any(self, digests: Sequence[int]) -> bool:
+        """Whether any of these digests is held already (set operations in C, no loop in Python)."""
+        values = digests if isinstance(digests, list) else list(digests)
+        return not all(generation.isdisjoint(values) for generation in self._generations)
 
     def owner(self, digest: int) -> Batch | None:
         for generation in reversed(self._generations):  # the newest codes are looked up most
             if digest in generation:
-                return generation.owner(digest)
+                indexing = generation.unindexed and generation is not self._generations[-1]
+                batch = generation.owner(digest)
+                if indexing:
+                    gc.freeze()  # a full generation's new mapping changes no more either
+                return batch
         return None
 
 
@@ -152,6 +178,12 @@ class MemoryStore:
         for batch in seed.batches:
             if self.add_batch(batch) is None:
                 raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
+
+    def catch_up(self) -> None:
+        pass  # nobody else changes it
+
+    async def caught_up(self) -> None:
+        pass
 
     def clock_offset(self) -> timedelta:
         return self._offset
@@ -213,7 +245,10 @@ class MemoryStore:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def add_batch(self, new: NewBatch) -> Batch | None:
+    def add_batch(self, new: NewBatch, sequence: int | None = None) -> Batch | None:
+        """Keep a batch; None, keeping nothing, if one of its digests is held already.
+
+        `sequence` orders batches created at the same second (the SQL stores give their log's)."""
         with self._lock:
             batch = Batch(
                 id=new.id,
@@ -223,11 +258,11 @@ class MemoryStore:
                 label=new.label,
                 expires_at=new.expires_at,
                 created_at=new.created_at,
-                sequence=self._sequence + 1,
+                sequence=self._sequence + 1 if sequence is None else sequence,
             )
             if not self._index.add(batch, new.digests):
                 return None
-            self._sequence += 1
+            self._sequence = max(self._sequence + 1, batch.sequence)
             batches = self._batches.setdefault(new.campaign.id, [])
             if not batches or batches[-1].order_key <= batch.order_key:
                 batches.append(batch)  # the usual case: the newest batch of its campaign
@@ -275,17 +310,64 @@ class MemoryStore:
 
     def add_partner(self, partner: PartnerSeed) -> None:
         with self._lock:
-            taken = [key for key in partner.keys if key.secret_sha256 in self._keys]
-            if taken or partner.partner.id in self._partners:
-                raise ValueError("a secret or the partner's id is taken already")
-            keys = [campaign.key for campaign in partner.campaigns]
-            if len(set(keys)) != len(keys) or any(key in self._campaigns for key in keys):
-                raise ValueError("a slug is taken already in the partner's environment")
+            self.check_new_partner(partner)
             self._partners[partner.partner.id] = partner
             for key in partner.keys:
                 self._keys[key.secret_sha256] = key
             for campaign in partner.campaigns:
                 self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
+
+    def check_new_partner(self, partner: PartnerSeed) -> None:
+        """ValueError if a secret, the partner's id or a slug of it is taken already."""
+        taken = [key for key in partner.keys if key.secret_sha256 in self._keys]
+        if taken or partner.partner.id in self._partners:
+            raise ValueError("a secret or the partner's id is taken already")
+        keys = [campaign.key for campaign in partner.campaigns]
+        ids = [campaign.id for campaign in partner.campaigns]
+        if len(set(keys)) != len(keys) or any(key in self._campaigns for key in keys):
+            raise ValueError("a slug is taken already in the partner's environment")
+        if len(set(ids)) != len(ids) or any(campaign_id in self._by_id for campaign_id in ids):
+            raise ValueError("a campaign id is taken already")
+
+    def merge_partner(self, partner: PartnerSeed) -> bool:
+        """Add what of a partner of the fixtures is new (itself, keys, campaigns); whether anything was."""
+        with self._lock:
+            known = self._partners.get(partner.partner.id)
+            if known is None:
+                self.add_partner(partner)
+                return True
+            keys = tuple(key for key in partner.keys if key.secret_sha256 not in self._keys)
+            campaigns = tuple(
+                campaign
+                for campaign in partner.campaigns
+                if campaign.key not in self._campaigns and campaign.id not in self._by_id
+            )
+            if not keys and not campaigns:
+                return False
+            for key in keys:
+                self._keys[key.secret_sha256] = key
+            for campaign in campaigns:
+                self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
+            self._partners[partner.partner.id] = dataclasses.replace(
+                known, keys=known.keys + keys, campaigns=known.campaigns + campaigns
+            )
+            return True
+
+    def holds_any(self, digests: Sequence[int]) -> bool:
+        with self._lock:
+            return self._index.holds_any(digests)
+
+    def has_batch(self, batch_id: str) -> bool:
+        return batch_id in self._batch_by_id
+
+    def batch(self, batch_id: str) -> Batch | None:
+        return self._batch_by_id.get(batch_id)
+
+    def clear(self) -> None:
+        """Nothing kept, the clock's offset nought (a reset, before the fixtures go in again)."""
+        with self._lock:
+            self._clear()
+            self._offset = timedelta(0)
 
     def update_campaign(
         self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None

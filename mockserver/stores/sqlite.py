@@ -13,21 +13,22 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .sql import Dialect, SqlStore, StoreError
+from .sql import Conflict, Dialect, SqlStore, StoreError
 
-DIALECT = Dialect(
-    placeholder="?", blob="BLOB", serial="INTEGER PRIMARY KEY", digest_key="INTEGER PRIMARY KEY"
-)
+DIALECT = Dialect(placeholder="?", blob="BLOB")
 SYNCHRONOUS = ("normal", "full")
 BUSY_TIMEOUT_MS = 30_000
 
 
 class SqliteStore(SqlStore):
     dialect = DIALECT
+    # A read is one query of a local file, a few microseconds: cheaper in the event loop than
+    # handing it to a thread. A write may wait for another process's write (--workers N).
+    blocking = False
 
     def __init__(self, path: Path, synchronous: str = "normal") -> None:
         super().__init__()
@@ -64,12 +65,32 @@ class SqliteStore(SqlStore):
                 self._connections.append(connection)
         return connection
 
+    def _read(self, text: str, parameters: Sequence[Any]) -> list[Any]:
+        return self._connection().execute(text, parameters).fetchall()
+
+    def _commit(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+        connection = self._connection()
+        try:
+            if len(statements) == 1:  # one statement: a transaction of its own
+                connection.execute(*statements[0])
+                return
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for text, parameters in statements:
+                    connection.execute(text, parameters)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.rollback()
+                raise
+            connection.commit()
+        except sqlite3.IntegrityError as taken:  # the events' numbers are the only constraint
+            raise Conflict from taken
+
     @contextlib.contextmanager
-    def _transaction(self, write: bool) -> Iterator[Any]:
+    def _transaction(self) -> Iterator[Any]:
         connection = self._connection()
         cursor = connection.cursor()
-        # A writer takes the write lock at once: two writers never find out too late that they clash.
-        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        cursor.execute("BEGIN IMMEDIATE")  # the write lock first: one process sets up at a time
         try:
             yield cursor
         except BaseException:
@@ -80,9 +101,6 @@ class SqliteStore(SqlStore):
 
     def _failed(self, error: Exception) -> bool:
         return isinstance(error, sqlite3.Error)
-
-    def _is_clash(self, error: Exception) -> bool:
-        return isinstance(error, sqlite3.IntegrityError)
 
     def _has_table(self, cursor: Any, name: str) -> bool:
         row = cursor.execute(
