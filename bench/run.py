@@ -1,9 +1,11 @@
-"""Benchmark the mock against a bare Starlette app on the same uvicorn settings, in one run,
-and time the conformance suite against the mock, at once and 100 ms away.
+"""Benchmark the mock on each store against a bare Starlette app on the same uvicorn settings,
+in one run, and time the conformance suite against the mock, at once and 100 ms away.
 
-    python bench/run.py [--seconds 3] [--rounds 3] [--only server|conformance]
+    python bench/run.py [--seconds 3] [--rounds 3] [--stall-seconds 60] [--only server|conformance]
 
-Needs `wrk` on the PATH (Debian/Ubuntu: `apt-get install wrk`). Everything runs on 127.0.0.1.
+Needs `wrk` on the PATH (Debian/Ubuntu: `apt-get install wrk`). The PostgreSQL figures need a
+server: GAMIFYHOST_BENCH_POSTGRESQL (or GAMIFYHOST_TEST_POSTGRESQL) names it, and the bench
+works in a schema of its own that it drops at the end. Everything runs on 127.0.0.1.
 Prints one table of figures and their targets; exits non-zero only when it could not measure.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import http.client
 import json
 import os
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,8 +101,8 @@ def server(command: list[str], port: int) -> Iterator[tuple[subprocess.Popen[byt
                 process.kill()
 
 
-def mock_command(port: int, fixtures: Path | None) -> list[str]:
-    command = [sys.executable, "-m", "mockserver", "--port", str(port), "--no-access-log"]
+def mock_command(port: int, fixtures: Path | None, store: str = "memory") -> list[str]:
+    command = [sys.executable, "-m", "mockserver", "--port", str(port), "--no-access-log", "--store", store]
     return command + (["--fixtures", str(fixtures)] if fixtures else [])
 
 
@@ -173,15 +177,16 @@ def fill_campaign(port: int, slug: str, batches: int, connections: int = 4, dept
     asyncio.run(everyone())
 
 
-def wrk(port: int, path: str, seconds: int, body: dict | None = None) -> float:
-    """Requests per second from wrk: one thread, 16 connections, keep-alive."""
+def wrk(port: int, path: str, seconds: int, body: dict | None = None, connections: int = 16) -> float:
+    """Requests per second from wrk: one thread, 16 connections (or `connections`), keep-alive."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.headers["X-API-Secret"] = "{SECRET}"\n')
         if body is not None:
             script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
             script.write(f"wrk.body = '{json.dumps(body)}'\n")
     try:
-        command = ["wrk", "-t1", "-c16", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}{path}"]
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", script.name]
+        command.append(f"http://127.0.0.1:{port}{path}")
         output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
     finally:
         os.unlink(script.name)
@@ -209,48 +214,170 @@ def rss_bytes(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
 
 
-def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]:
-    rows: list[tuple[str, str, str]] = []
-    list_body = None
-    generate_body = {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5}
-    fixtures = write_fixtures(work)
+# What each store must reach: list and generate(100) throughput against the baseline, and the
+# median latency of a 10,000-code generate.
+STORE_TARGETS = {
+    "memory": (">= 0.8x", ">= 0.45x", "<= 30 ms"),
+    "sqlite": (">= 0.7x", ">= 0.3x", "<= 30 ms"),
+    "postgresql": (">= 0.25x", ">= 0.15x", "<= 60 ms"),
+}
+POSTGRESQL_URL = ("GAMIFYHOST_BENCH_POSTGRESQL", "GAMIFYHOST_TEST_POSTGRESQL")
 
-    # Throughput: mock and baseline alternate, the median of the rounds counts.
-    mock_port, base_port = free_port(), free_port()
-    figures: dict[str, list[float]] = {key: [] for key in ("list", "list0", "gen", "gen0")}
-    with server(mock_command(mock_port, fixtures), mock_port):
-        # The baseline answers what the mock answers: the same payloads on the wire.
+
+@contextmanager
+def store_url(kind: str, work: Path) -> Iterator[str | None]:
+    """A new, empty store of `kind`: a SQLite file in `work`, a PostgreSQL schema of its own
+    (dropped afterwards) on the server the environment names; None without one."""
+    if kind == "memory":
+        yield "memory"
+        return
+    if kind == "sqlite":
+        path = work / f"bench-{time.monotonic_ns()}.db"
+        yield f"sqlite://{path}"
+        return
+    server_url = next((os.environ[name] for name in POSTGRESQL_URL if os.environ.get(name)), None)
+    if server_url is None:
+        yield None
+        return
+    import psycopg
+
+    schema = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        separator = "&" if "?" in server_url else "?"
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def measure(
+    seconds: int, rounds: int, stall_seconds: int, stores: list[str], work: Path
+) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    fixtures = write_fixtures(work)
+    generate_body = {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5}
+    base_port = free_port()
+    rates: dict[str, float] = {}
+    # The baseline answers what the mock answers: the same payloads on the wire.
+    port = free_port()
+    with server(mock_command(port, fixtures, "memory"), port):
         for name, (method, path, body) in {
             "BENCH_LIST_BODY": ("GET", LIST_PATH, None),
             "BENCH_GENERATE_BODY": ("POST", GENERATE_PATH, generate_body),
         }.items():
-            status, payload = request(mock_port, method, path, body)
+            status, payload = request(port, method, path, body)
             if status != 200:
                 raise CouldNotMeasure(f"{method} {path} answered {status}: {payload[:200]!r}")
             (work / name).write_bytes(payload)
             os.environ[name] = str(work / name)
-        with server(baseline_command(base_port), base_port):
-            for _ in range(rounds):
-                figures["list0"].append(wrk(base_port, LIST_PATH, seconds, list_body))
-                figures["list"].append(wrk(mock_port, LIST_PATH, seconds, list_body))
-                figures["gen0"].append(wrk(base_port, GENERATE_PATH, seconds, generate_body))
-                # Every round starts from the fixtures, so rounds measure the same thing and the
-                # millions of codes a round stores do not pile up from round to round.
-                request(mock_port, "POST", "/__mock/reset")
-                figures["gen"].append(wrk(mock_port, GENERATE_PATH, seconds, generate_body))
-    rps = {key: statistics.median(values) for key, values in figures.items()}
-    rows.append(("list batches, requests/s", f"{rps['list']:,.0f} vs {rps['list0']:,.0f} baseline", ""))
-    rows.append(("  ratio mock/baseline", f"{rps['list'] / rps['list0']:.2f}x", ">= 0.7x"))
-    rows.append(("generate(100), requests/s", f"{rps['gen']:,.0f} vs {rps['gen0']:,.0f} baseline", ""))
-    rows.append(("  ratio mock/baseline", f"{rps['gen'] / rps['gen0']:.2f}x", ">= 0.4x"))
-    rows += prism_rows(seconds, rps["gen"])
+    with server(baseline_command(base_port), base_port):
+        for kind in stores:
+            list_target, generate_target, latency_target = STORE_TARGETS[kind]
+            with store_url(kind, work) as url:
+                if url is None:
+                    missing = f"not measured: set {POSTGRESQL_URL[0]}"
+                    rows.append((f"{kind}: list batches", missing, list_target))
+                    continue
+                figures = store_throughput(url, fixtures, base_port, seconds, rounds, generate_body)
+            rates[kind] = figures["gen"]
+            rows.append(
+                (
+                    f"{kind}: list batches, requests/s",
+                    f"{figures['list']:,.0f} vs {figures['list0']:,.0f} baseline",
+                    "",
+                )
+            )
+            rows.append(
+                ("  ratio to the baseline", f"{figures['list'] / figures['list0']:.2f}x", list_target)
+            )
+            rows.append(
+                (
+                    f"{kind}: generate(100), requests/s",
+                    f"{figures['gen']:,.0f} vs {figures['gen0']:,.0f} baseline",
+                    "",
+                )
+            )
+            rows.append(
+                ("  ratio to the baseline", f"{figures['gen'] / figures['gen0']:.2f}x", generate_target)
+            )
+            with store_url(kind, work) as url:
+                assert url is not None
+                latency = big_generate_latency(url, fixtures)
+            rows.append((f"{kind}: generate(10,000) median latency", f"{latency:.1f} ms", latency_target))
+    if "memory" in rates:
+        rows += prism_rows(seconds, rates["memory"])
+    with store_url("postgresql", work) as url:
+        if "postgresql" not in stores:
+            pass
+        elif url is None:
+            rows.append(
+                ("postgresql: two instances, generate(100)", f"not measured: set {POSTGRESQL_URL[0]}", "")
+            )
+        else:
+            rows += two_instances(url, fixtures, seconds, generate_body, rates.get("postgresql"))
+    if "memory" in stores:
+        rows += memory_rows(fixtures)
+        rows += stall_rows(fixtures, stall_seconds) if stall_seconds else []
+    return rows
 
-    # 10,000-code generates on a fresh mock: latency, and memory per stored code.
+
+def store_throughput(
+    url: str, fixtures: Path, base_port: int, seconds: int, rounds: int, generate_body: dict
+) -> dict[str, float]:
+    """Requests/s of the mock on `url` and of the baseline, alternating; the median of the rounds."""
     port = free_port()
-    with server(mock_command(port, fixtures), port) as (process, _):
+    figures: dict[str, list[float]] = {key: [] for key in ("list", "list0", "gen", "gen0")}
+    with server(mock_command(port, fixtures, url), port):
+        for _ in range(rounds):
+            figures["list0"].append(wrk(base_port, LIST_PATH, seconds))
+            figures["list"].append(wrk(port, LIST_PATH, seconds))
+            figures["gen0"].append(wrk(base_port, GENERATE_PATH, seconds, generate_body))
+            # Every round starts from the fixtures, so rounds measure the same thing and the
+            # millions of codes a round stores do not pile up from round to round.
+            request(port, "POST", "/__mock/reset")
+            figures["gen"].append(wrk(port, GENERATE_PATH, seconds, generate_body))
+    return {key: statistics.median(values) for key, values in figures.items()}
+
+
+def big_generate_latency(url: str, fixtures: Path) -> float:
+    """The median of 50 sequential 10,000-code generates on a fresh store."""
+    port = free_port()
+    with server(mock_command(port, fixtures, url), port):
+        body = {"slug": "bench-gen", "batchSize": 10000, "pointsValue": 5}
+        return median_latency_ms(port, "POST", GENERATE_PATH, 50, body)
+
+
+def two_instances(
+    url: str, fixtures: Path, seconds: int, generate_body: dict, one: float | None
+) -> list[tuple[str, str, str]]:
+    """Two mock processes on one PostgreSQL schema, loaded at once: their summed requests/s."""
+    ports = [free_port(), free_port()]
+    with (
+        server(mock_command(ports[0], fixtures, url), ports[0]),
+        server(mock_command(ports[1], fixtures, url), ports[1]),
+    ):
+        rates = {}
+        for name, path, body in (("list", LIST_PATH, None), ("gen", GENERATE_PATH, generate_body)):
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                rates[name] = sum(pool.map(lambda port, p=path, b=body: wrk(port, p, seconds, b), ports))
+    scale = f" ({rates['gen'] / one:.2f}x one instance)" if one else ""
+    return [
+        ("postgresql, two instances: list batches, requests/s", f"{rates['list']:,.0f}", ""),
+        ("postgresql, two instances: generate(100), requests/s", f"{rates['gen']:,.0f}{scale}", ""),
+    ]
+
+
+def memory_rows(fixtures: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    # Memory per stored code, after a million codes and after the first lookup.
+    port = free_port()
+    with server(mock_command(port, fixtures, "memory"), port) as (process, _):
         before = rss_bytes(process.pid)
         big_body = {"slug": "bench-gen", "batchSize": 10000, "pointsValue": 5}
-        latency = median_latency_ms(port, "POST", GENERATE_PATH, 100, big_body)
+        for _ in range(100):
+            request(port, "POST", GENERATE_PATH, big_body)
         generated = (rss_bytes(process.pid) - before) / 1_000_000
         # The mock indexes codes by batch when one is first looked up: measure after that too.
         _, payload = request(port, "POST", GENERATE_PATH, {**big_body, "batchSize": 1})
@@ -258,30 +385,81 @@ def measure(seconds: int, rounds: int, work: Path) -> list[tuple[str, str, str]]
         if status != 200:
             raise CouldNotMeasure(f"verify answered {status}")
         looked_up = (rss_bytes(process.pid) - before) / 1_000_000
-    rows.append(("generate(10,000) median latency", f"{latency:.1f} ms", "<= 30 ms"))
-    rows.append(("memory per stored code (1M codes)", f"{generated:.0f} bytes", "<= 150 bytes"))
+    rows.append(("memory: bytes per stored code (1M codes)", f"{generated:.0f} bytes", "<= 150 bytes"))
     rows.append(("  same, once a code was looked up", f"{looked_up:.0f} bytes", "<= 150 bytes"))
 
     # Listing cost must not grow with the number of batches in the campaign.
     port = free_port()
-    with server(mock_command(port, fixtures), port):
+    with server(mock_command(port, fixtures, "memory"), port):
         fill_campaign(port, "bench-big", 100_000)
         ten = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-small", 500)
         many = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-big", 500)
         deep = median_latency_ms(port, "GET", "/v1/campaigns/codes/batches?slug=bench-big&page=2500", 500)
-    rows.append(("list latency, 10 batches", f"{ten:.2f} ms", ""))
-    rows.append(("list latency, 100,000 batches (page 1)", f"{many:.2f} ms ({many / ten:.2f}x)", "<= 1.5x"))
+    rows.append(("memory: list latency, 10 batches", f"{ten:.2f} ms", ""))
+    rows.append(("  100,000 batches (page 1)", f"{many:.2f} ms ({many / ten:.2f}x)", "<= 1.5x"))
     rows.append(("  same, page 2,500", f"{deep:.2f} ms ({deep / ten:.2f}x)", "<= 1.5x"))
 
     # Start-up on the bundled fixtures, until the first answered request.
     startups = []
     for _ in range(3):
         port = free_port()
-        with server(mock_command(port, None), port) as (_, took):
+        with server(mock_command(port, None, "memory"), port) as (_, took):
             startups.append(took)
-    startup = statistics.median(startups)
-    rows.append(("start-up to first answer (default fixtures)", f"{startup:.2f} s", "< 1 s"))
+    rows.append(
+        ("start-up to first answer (default fixtures)", f"{statistics.median(startups):.2f} s", "< 1 s")
+    )
     return rows
+
+
+def stall_rows(fixtures: Path, seconds: int) -> list[tuple[str, str, str]]:
+    """Memory store under sustained load: generate(100) at 64 connections for `seconds`, and
+    beside it a list request every 50 ms; the longest any of those waited, and the memory
+    each stored code took."""
+    port = free_port()
+    waits: list[float] = []
+    with server(mock_command(port, fixtures, "memory"), port) as (process, _):
+        before = rss_bytes(process.pid)
+        stop = threading.Event()
+
+        failures: list[str] = []
+
+        def probe() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                while not stop.is_set():
+                    started = time.perf_counter()
+                    connection.request("GET", LIST_PATH, headers={"X-API-Secret": SECRET})
+                    response = connection.getresponse()
+                    response.read()
+                    waits.append((time.perf_counter() - started) * 1000)
+                    if response.status != 200:
+                        failures.append(f"the probe got {response.status}")
+                        return
+                    stop.wait(0.05)
+            except OSError as error:
+                failures.append(f"the probe failed: {error}")
+            finally:
+                connection.close()
+
+        prober = threading.Thread(target=probe, daemon=True)
+        prober.start()
+        body = {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5}
+        wrk(port, GENERATE_PATH, seconds, body, connections=64)
+        stop.set()
+        prober.join(timeout=60)
+        if failures or not waits:
+            raise CouldNotMeasure(failures[0] if failures else "the probe sent nothing")
+        codes = json.loads(request(port, "GET", "/__mock/health")[1])["data"]["codes"]
+        per_code = (rss_bytes(process.pid) - before) / max(codes, 1)
+    return [
+        (f"memory: {seconds} s of generate(100) at 64 connections", f"{codes:,} codes stored", ""),
+        (
+            "  longest wait of a list every 50 ms beside it",
+            f"{max(waits):.0f} ms ({len(waits)} probes)",
+            "<= 200 ms",
+        ),
+        ("  bytes per stored code", f"{per_code:.0f} bytes", "<= 150 bytes"),
+    ]
 
 
 def conformance_run(base_url: str) -> tuple[float, float, str]:
@@ -320,6 +498,17 @@ def main() -> int:
     options.add_argument("--seconds", type=int, default=3, help="length of each wrk run (default 3)")
     options.add_argument("--rounds", type=int, default=3, help="alternating rounds of wrk runs (default 3)")
     options.add_argument(
+        "--stall-seconds",
+        type=int,
+        default=60,
+        help="length of the sustained generate load beside the list probe (default 60; 0: none)",
+    )
+    options.add_argument(
+        "--stores",
+        default=",".join(STORE_TARGETS),
+        help=f"the stores to measure, of {','.join(STORE_TARGETS)} (default: all)",
+    )
+    options.add_argument(
         "--only",
         choices=("server", "conformance"),
         help="measure the mock server only, or the conformance suite",
@@ -330,7 +519,15 @@ def main() -> int:
         return 2
     try:
         with tempfile.TemporaryDirectory() as work:
-            rows = [] if args.only == "conformance" else measure(args.seconds, args.rounds, Path(work))
+            server_rows = args.only != "conformance"
+            stores = [kind for kind in args.stores.split(",") if kind]
+            if not set(stores) <= set(STORE_TARGETS):
+                options.error(f"--stores: not stores: {sorted(set(stores) - set(STORE_TARGETS))}")
+            rows = (
+                measure(args.seconds, args.rounds, args.stall_seconds, stores, Path(work))
+                if server_rows
+                else []
+            )
             rows += [] if args.only == "server" else conformance_rows()
     except CouldNotMeasure as error:
         print(f"bench: could not measure: {error}", file=sys.stderr)
