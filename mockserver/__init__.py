@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .kit.admin_client import AdminError as AdminError
     from .kit.live import RunningMock as RunningMock
     from .kit.live import running as running
+    from .kit.tenant import Tenant as Tenant
+    from .kit.tenant import new_tenant as new_tenant
     from .spec import Spec as Spec
     from .spec import load_spec as load_spec
     from .stores import StoreError as StoreError
@@ -41,9 +43,11 @@ _EXPORTS = {
     "RunningMock": ".kit.live",
     "Spec": ".spec",
     "StoreError": ".stores",
+    "Tenant": ".kit.tenant",
     "create_app": ".http.app",
     "load_fixtures": ".fixtures",
     "load_spec": ".spec",
+    "new_tenant": ".kit.tenant",
     "open_store": ".stores",
     "running": ".kit.live",
 }

@@ -9,6 +9,10 @@ message naming the file and the place in it.
 
 from __future__ import annotations
 
+import copy
+import functools
+import secrets
+import string
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ _IntegerOnly = jsonschema.validators.extend(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     ),
 )
+_ALPHANUMERIC = string.ascii_lowercase + string.digits
 # Ids the fixtures leave out are derived from names, so they are the same at every start.
 _ID_NAMESPACE = uuid.UUID("6f1c2a57-3f0e-4b7e-9a51-0c6d8e2b9a10")
 
@@ -214,3 +219,87 @@ def _batch_plan(campaign: Campaign, data: dict[str, Any], index: int, batch: dic
 
 def _sources(fixtures: Fixtures) -> str:
     return ", ".join(str(source) for source in fixtures.sources)
+
+
+# -- a partner added at run time (POST /__mock/partners) ----------------------------------------
+
+
+class PartnerConflict(Exception):
+    """A partner that would share a secret, an id or a campaign with one the mock holds."""
+
+
+def new_partner_schema() -> dict[str, Any]:
+    """The fixtures' partner, as the admin API takes it: a key may leave its secret out and say
+    its environment instead (TEST if neither), ids may be left out, a campaign has no batches,
+    and a campaign's name and status default to its slug and `active`."""
+    document = load_yaml(_SCHEMA_PATH)
+    definitions = copy.deepcopy(document["$defs"])
+    key = definitions["key"]
+    key["required"] = []
+    key["properties"]["environment"] = {"enum": ["TEST", "LIVE"]}
+    campaign = definitions["campaign"]
+    del campaign["properties"]["batches"]
+    campaign["required"] = ["slug", "environment"]
+    del definitions["batch"]
+    return {"$schema": document["$schema"], "$defs": definitions, **definitions["partner"]}
+
+
+@functools.cache
+def _new_partner_validator() -> Any:
+    return _IntegerOnly(new_partner_schema(), format_checker=format_checker)
+
+
+def new_partner(data: dict[str, Any]) -> tuple[PartnerSeed, dict[str, Any]]:
+    """A partner sent to the admin API, filled in: made-up secrets and ids where it has none.
+
+    Returns what the domain takes and the partner as added, secrets included (the mock keeps
+    only their digests, so this is the one time they are said). ValueError says what is wrong
+    with the shape, PartnerConflict what clashes within the partner itself.
+    """
+    error = jsonschema.exceptions.best_match(_new_partner_validator().iter_errors(data))
+    if error is not None:
+        place = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path)
+        raise ValueError(f"{place.lstrip('.') or 'the partner'}: {error.message}")
+    applications = []
+    for application in data["applications"]:
+        keys = []
+        for key in application["keys"]:
+            secret = key.get("secret") or _made_up_secret(key.get("environment", "TEST"))
+            environment = Environment.of_secret(secret)
+            assert environment is not None  # the schema only admits sk_test_ / sk_live_
+            if key.get("environment", environment.value) != environment.value:
+                raise ValueError(f"a key of {key['environment']} has a secret of {environment.value}")
+            keys.append(
+                {"secret": secret, "environment": environment.value, "revoked": key.get("revoked", False)}
+            )
+        applications.append(
+            {"name": application["name"], "active": application.get("active", True), "keys": keys}
+        )
+    filled = {
+        "id": data.get("id") or str(uuid.uuid4()),
+        "name": data["name"],
+        "applications": applications,
+        "campaigns": [
+            {
+                "id": campaign.get("id") or str(uuid.uuid4()),
+                "slug": campaign["slug"],
+                "name": campaign.get("name", campaign["slug"]),
+                "environment": campaign["environment"],
+                "status": campaign.get("status", "active"),
+                **({"endsAt": campaign["endsAt"]} if "endsAt" in campaign else {}),
+            }
+            for campaign in data.get("campaigns", ())
+        ],
+    }
+    secrets_ = [key["secret"] for application in applications for key in application["keys"]]
+    if len(set(secrets_)) != len(secrets_):
+        raise PartnerConflict("The same secret is given twice")
+    seed = partner_seed(filled)
+    identities = [campaign.key for campaign in seed.campaigns]
+    if len(set(identities)) != len(identities):
+        raise PartnerConflict("Two campaigns share a slug in one environment")
+    return seed, filled
+
+
+def _made_up_secret(environment: str) -> str:
+    return f"sk_{environment.lower()}_" + "".join(secrets.choice(_ALPHANUMERIC) for _ in range(24))

@@ -21,6 +21,7 @@ STATS = "/v1/campaigns/codes/stats"
 REDEEM = "/v1/campaigns/summer-promo/redeem"
 FIXTURE_BATCH = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"  # 100 codes, SUMM-AX7K9M2P among them
 FIXTURE_CODE = "SUMM-AX7K9M2P"
+FIXTURE_CAMPAIGN_ID = "c1d2e3f4-a5b6-7890-1234-567890abcdef"  # Acme's summer-promo in TEST
 FROZEN = "2025-06-01T12:00:00Z"
 # The request body of the docs' curl example.
 DOCS_BODY = {
@@ -48,14 +49,14 @@ def generate(http: Any, count: int = 3, **fields: Any) -> dict[str, Any]:
     return response.json()["data"]
 
 
-def verify(http: Any, code: str) -> dict[str, Any]:
-    response = http.post(VERIFY, json={"code": code}, headers=auth())
+def verify(http: Any, code: str, secret: str = ACME_TEST) -> dict[str, Any]:
+    response = http.post(VERIFY, json={"code": code}, headers=auth(secret))
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
 
-def stats(http: Any, slug: str = "summer-promo") -> dict[str, Any]:
-    response = http.get(STATS, params={"slug": slug}, headers=auth())
+def stats(http: Any, slug: str = "summer-promo", secret: str = ACME_TEST) -> dict[str, Any]:
+    response = http.get(STATS, params={"slug": slug}, headers=auth(secret))
     assert response.status_code == 200, response.text
     return response.json()["data"]
 

@@ -46,6 +46,10 @@ ADMIN_ROUTES = [
     ("GET", "/__mock/clock"),
     ("POST", "/__mock/clock"),
     ("POST", "/__mock/revoke"),
+    ("GET", "/__mock/partners"),
+    ("POST", "/__mock/partners"),
+    ("PATCH", "/__mock/campaigns/c1d2e3f4-a5b6-7890-1234-567890abcdef"),
+    ("POST", "/__mock/keys/revoke"),
 ]
 
 

@@ -219,7 +219,9 @@ class Codes:
 
     def get_code_stats(self, principal: Principal, slug: str) -> CodeStats:
         """D8: counts by D5's status at this moment, so they always add up."""
-        campaign = self.campaign(principal, slug)
+        return self.campaign_stats(self.campaign(principal, slug))
+
+    def campaign_stats(self, campaign: Campaign) -> CodeStats:
         counts: Counter[CodeStatus] = Counter()
         batches = 0
         for tally in self.store.tallies(campaign, self.clock.now()):
@@ -291,6 +293,28 @@ class Codes:
 
     def revoke_batch(self, batch_id: str) -> bool:
         return self.store.revoke_batch(batch_id)
+
+    def add_partner(self, partner: PartnerSeed) -> None:
+        """A partner with its keys and campaigns, for good (until a reset); Conflict if it would
+        share a secret, an id or a campaign slug of its environment with one held already."""
+        try:
+            self.store.add_partner(partner)
+        except ValueError as clash:
+            raise Conflict(str(clash)) from None
+
+    def campaign_has_ended(self, campaign: Campaign) -> bool:
+        return has_ended(campaign, self.clock.now())
+
+    def update_campaign(self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None) -> Campaign:
+        """Set a campaign's status and end (what the dashboard does); NotFound if there is none."""
+        campaign = self.store.update_campaign(campaign_id, status, ends_at)
+        if campaign is None:
+            raise NotFound(CAMPAIGN_NOT_FOUND)
+        return campaign
+
+    def revoke_key(self, secret: str) -> bool:
+        """Revoke the key of that secret: every call with it is then `403 API key has been revoked`."""
+        return self.store.revoke_key(secret_digest(secret))
 
     def set_clock(self, instant: datetime) -> None:
         """Make now `instant` (a running clock goes on from there), for every instance of the store."""

@@ -1,4 +1,4 @@
-"""The mock's own API under `/__mock/` (D10): health, reset, the request journal, the clock, revoking.
+"""The mock's own API under `/__mock/` (D10): health, reset, the journal, the clock, revoking, tenants.
 
 Not GamifyHost's API, so not in openapi.yaml; docs/admin-api.md describes it. Every endpoint
 parses, calls the domain (or the journal) and renders the D1 envelope; bad input is a 400
@@ -19,14 +19,29 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..domain.clock import Clock
-from ..domain.errors import CODE_NOT_FOUND, BadRequest, NotFound
+from ..domain.errors import CAMPAIGN_NOT_FOUND, CODE_NOT_FOUND, BadRequest, Conflict, NotFound
+from ..domain.records import Campaign, CampaignStatus, CodeStats
+from ..domain.service import Codes
+from ..fixtures import PartnerConflict, new_partner
 from ..timestamps import format_timestamp, parse_timestamp
+from .operations import render_batch
 from .wire import error_response, read_json, success
 
 PREFIX = "/__mock"
 BATCH_NOT_FOUND = "Batch not found"
 CLOCK_USAGE = 'Send {"now": "<RFC 3339 date-time>"} or {"advanceSeconds": <number>}'
 REVOKE_USAGE = 'Send {"code": "<code>"} or {"batchId": "<batch id>"}'
+PARTNER_USAGE = (
+    'Send a partner in the fixtures\' format: {"name": "...", "applications": [{"name": "...", '
+    '"keys": [{"environment": "TEST"}]}], "campaigns": [{"slug": "...", "environment": "TEST"}]}'
+)
+CAMPAIGN_USAGE = (
+    'Send {"status": "draft" | "active" | "paused" | "ended"}, {"endsAt": "<RFC 3339 date-time>" | null}, '
+    "or both"
+)
+KEY_USAGE = 'Send {"secret": "<an API secret>"}'
+KEY_NOT_FOUND = "API key not found"
+OVERVIEW_BATCHES = 10  # the newest batches of each campaign the overview shows
 # Far enough from datetime's limits that a running clock never overflows.
 CLOCK_LIMITS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
 
@@ -133,6 +148,119 @@ async def revoke(request: Request) -> Response:
     raise BadRequest(REVOKE_USAGE)
 
 
+# -- tenants: partners, campaigns and keys at run time ----------------------------------------
+
+
+class Partners(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        """Every partner with its keys (never a secret) and campaigns: state, stats, newest batches."""
+        return success({"partners": await run_in_threadpool(overview, request.app.state.codes)})
+
+    async def post(self, request: Request) -> Response:
+        """Add a partner in the fixtures' format; it answers the partner with its secrets and ids."""
+        body = await read_object(request, PARTNER_USAGE)
+        try:
+            seed, added = new_partner(body)
+        except ValueError as wrong:
+            raise BadRequest(f"{PARTNER_USAGE}. Here {wrong}") from None
+        except PartnerConflict as clash:
+            raise Conflict(str(clash)) from None
+        await run_in_threadpool(request.app.state.codes.add_partner, seed)
+        return success({"partner": added})
+
+
+async def update_campaign(request: Request) -> Response:
+    """`{"status": ..., "endsAt": ...}`: what the dashboard sets; either may be left out."""
+    body = await read_object(request, CAMPAIGN_USAGE)
+    codes: Codes = request.app.state.codes
+    if not body or not body.keys() <= {"status", "endsAt"}:
+        raise BadRequest(CAMPAIGN_USAGE)
+    status, ends_at = body.get("status"), body.get("endsAt")
+    if status is not None and status not in {each.value for each in CampaignStatus}:
+        raise BadRequest(CAMPAIGN_USAGE)
+    if ends_at is not None:
+        try:
+            ends_at = checked_instant(parse_timestamp(ends_at))
+        except (TypeError, ValueError):
+            raise BadRequest(CAMPAIGN_USAGE) from None
+    if "status" in body and status is None:
+        raise BadRequest(CAMPAIGN_USAGE)
+
+    def updated() -> dict[str, Any]:
+        codes.refresh()
+        campaign = codes.store.campaign_by_id(request.path_params["campaign_id"])
+        if campaign is None:
+            raise NotFound(CAMPAIGN_NOT_FOUND)
+        campaign = codes.update_campaign(
+            campaign.id,
+            CampaignStatus(status) if status is not None else campaign.status,
+            ends_at if "endsAt" in body else campaign.ends_at,
+        )
+        return render_campaign(codes, campaign)
+
+    return success({"campaign": await run_in_threadpool(updated)})
+
+
+async def revoke_key(request: Request) -> Response:
+    body = await read_object(request, KEY_USAGE)
+    if body.keys() != {"secret"} or not isinstance(body["secret"], str):
+        raise BadRequest(KEY_USAGE)
+    if not await run_in_threadpool(request.app.state.codes.revoke_key, body["secret"]):
+        raise NotFound(KEY_NOT_FOUND)
+    return success({"revoked": "key"})
+
+
+def render_campaign(codes: Codes, campaign: Campaign) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "environment": campaign.environment.value,
+        "status": campaign.status.value,
+        "endsAt": format_timestamp(campaign.ends_at) if campaign.ends_at else None,
+        "ended": codes.campaign_has_ended(campaign),
+    }
+
+
+def render_stats(stats: CodeStats) -> dict[str, int]:
+    return {
+        "totalCodes": stats.total_codes,
+        "activeCodes": stats.active_codes,
+        "redeemedCodes": stats.redeemed_codes,
+        "expiredCodes": stats.expired_codes,
+        "revokedCodes": stats.revoked_codes,
+        "totalBatches": stats.total_batches,
+    }
+
+
+def overview(codes: Codes) -> list[dict[str, Any]]:
+    codes.refresh()
+    partners = []
+    for seed in codes.store.partners():
+        campaigns = []
+        for campaign in seed.campaigns:
+            batches, _ = codes.store.batch_page(campaign, 0, OVERVIEW_BATCHES)
+            campaigns.append(
+                {
+                    **render_campaign(codes, campaign),
+                    "stats": render_stats(codes.campaign_stats(campaign)),
+                    "batches": [render_batch(batch) for batch in batches],
+                }
+            )
+        keys = [
+            {
+                "environment": key.environment.value,
+                "revoked": key.revoked,
+                "applicationActive": key.application_active,
+            }
+            for key in seed.keys
+        ]
+        partners.append(
+            {"id": seed.partner.id, "name": seed.partner.name, "keys": keys, "campaigns": campaigns}
+        )
+    return partners
+
+
 def _is_number(value: object) -> bool:
     # Bounded before timedelta sees it: a century either way is plenty, and never overflows.
     return (
@@ -149,4 +277,7 @@ ADMIN_ROUTES = [
     Route(f"{PREFIX}/requests", RequestJournal, name="mock_requests"),
     Route(f"{PREFIX}/clock", MockClock, name="mock_clock"),
     Route(f"{PREFIX}/revoke", revoke, methods=["POST"], name="mock_revoke"),
+    Route(f"{PREFIX}/partners", Partners, name="mock_partners"),
+    Route(f"{PREFIX}/campaigns/{{campaign_id}}", update_campaign, methods=["PATCH"], name="mock_campaign"),
+    Route(f"{PREFIX}/keys/revoke", revoke_key, methods=["POST"], name="mock_revoke_key"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,8 @@ class AdminError(Exception):
 
 
 class AdminClient:
-    """Drives a mock through its admin API: reset it, read its journal, move its clock, revoke codes."""
+    """Drives a mock through its admin API: reset it, read its journal, move its clock, revoke codes,
+    add partners, change campaigns, revoke keys."""
 
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -50,7 +52,7 @@ class AdminClient:
     def set_clock(self, instant: datetime | str) -> datetime:
         """Set the mock's now (a naive datetime is taken as UTC); returns the new now."""
         if isinstance(instant, datetime):
-            instant = format_timestamp(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
+            instant = _instant(instant)
         return parse_timestamp(self._call("POST", "/clock", {"now": instant})["now"])
 
     def advance_clock(self, seconds: float) -> datetime:
@@ -63,6 +65,32 @@ class AdminClient:
     def revoke_batch(self, batch_id: str) -> None:
         self._call("POST", "/revoke", {"batchId": batch_id})
 
+    def partners(self) -> list[dict[str, Any]]:
+        """Every partner: its keys (never a secret), campaigns with their state, stats and newest batches."""
+        return self._call("GET", "/partners")["partners"]
+
+    def add_partner(self, partner: dict[str, Any]) -> dict[str, Any]:
+        """Add a partner in the fixtures' format (secrets and ids may be left out); returns it as
+        added, made-up secrets and ids included."""
+        return self._call("POST", "/partners", partner)["partner"]
+
+    def update_campaign(self, campaign_id: str, **changes: Any) -> dict[str, Any]:
+        """Set a campaign's `status` ("draft", "active", "paused", "ended") and/or `ends_at`
+        (a datetime, an RFC 3339 string or None); returns the campaign as it is now."""
+        body: dict[str, Any] = {}
+        if "status" in changes:
+            body["status"] = changes.pop("status")
+        if "ends_at" in changes:
+            ends_at = changes.pop("ends_at")
+            body["endsAt"] = _instant(ends_at) if isinstance(ends_at, datetime) else ends_at
+        if changes:
+            raise TypeError(f"update_campaign() takes status and ends_at, not {', '.join(changes)}")
+        return self._call("PATCH", f"/campaigns/{urllib.parse.quote(campaign_id, safe='')}", body)["campaign"]
+
+    def revoke_key(self, secret: str) -> None:
+        """Every call with that secret is then `403 API key has been revoked`."""
+        self._call("POST", "/keys/revoke", {"secret": secret})
+
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         headers = {} if data is None else {"Content-Type": "application/json"}
@@ -72,6 +100,11 @@ class AdminClient:
                 return json.loads(response.read())["data"]
         except urllib.error.HTTPError as error:
             raise AdminError(error.code, _message(error.read())) from None
+
+
+def _instant(moment: datetime) -> str:
+    """RFC 3339, a naive datetime taken as UTC."""
+    return format_timestamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _message(content: bytes) -> str:

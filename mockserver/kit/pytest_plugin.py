@@ -1,13 +1,17 @@
-"""pytest plugin, loaded through the `pytest11` entry point: the `gamifyhost_mock` fixture.
+"""pytest plugin, loaded through the `pytest11` entry point: `gamifyhost_mock` and `gamifyhost_tenant`.
 
-One mock per test session, served on a free loopback port, reset to its fixtures before each
-test that asks for it. Nothing starts, and nothing heavy is imported, unless a test asks. To
+One mock per test session, served on a free loopback port, or the mock already running at
+`--gamifyhost-mock-url URL` (`GAMIFYHOST_MOCK_URL`), which pytest-xdist workers can share.
+`gamifyhost_mock` resets it to its fixtures before each test that asks for it;
+`gamifyhost_tenant` never resets: it adds a partner of the test's own, so tests running at once
+on one mock stay apart. Nothing starts, and nothing heavy is imported, unless a test asks. To
 pass options of `mockserver.running` (fixtures, seed, freeze_time, ...), override the session
 fixture `gamifyhost_mock_options` in a conftest.py.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,19 @@ import pytest
 
 if TYPE_CHECKING:
     from .live import RunningMock
+    from .tenant import Tenant
+
+URL_VARIABLE = "GAMIFYHOST_MOCK_URL"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gamifyhost-mock", "GamifyHost mock (the gamifyhost_mock fixtures)")
+    group.addoption(
+        "--gamifyhost-mock-url",
+        dest="gamifyhost_mock_url",
+        metavar="URL",
+        help=f"use the mock running there instead of starting one (default: ${URL_VARIABLE})",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +41,15 @@ def gamifyhost_mock_options() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def _gamifyhost_mock_server(gamifyhost_mock_options: dict[str, Any]) -> Iterator[RunningMock]:
-    from .live import running
+def _gamifyhost_mock_server(
+    request: pytest.FixtureRequest, gamifyhost_mock_options: dict[str, Any]
+) -> Iterator[RunningMock]:
+    from .live import RunningMock, running
 
+    url = request.config.getoption("gamifyhost_mock_url") or os.environ.get(URL_VARIABLE)
+    if url:
+        yield RunningMock(url, keys=())  # its fixtures are its own: no secrets known here
+        return
     with running(**gamifyhost_mock_options) as mock:
         yield mock
 
@@ -36,3 +59,14 @@ def gamifyhost_mock(_gamifyhost_mock_server: RunningMock) -> RunningMock:
     """A GamifyHost mock at `.base_url`, fresh from its fixtures; `.secrets["acme_test"]`, `.reset()`..."""
     _gamifyhost_mock_server.reset()
     return _gamifyhost_mock_server
+
+
+@pytest.fixture
+def gamifyhost_tenant(_gamifyhost_mock_server: RunningMock, request: pytest.FixtureRequest) -> Tenant:
+    """A partner of this test's own on the session's mock: `.test_secret`, `.live_secret`, an active
+    campaign `.slug` in both environments, and `.pause()`, `.end()`, `.activate()`, `.revoke_key()`."""
+    from .tenant import new_tenant
+
+    if "gamifyhost_mock" in request.fixturenames:
+        request.getfixturevalue("gamifyhost_mock")  # its reset first: it would remove the tenant
+    return new_tenant(_gamifyhost_mock_server, name=f"{request.node.name[:80]} {os.urandom(4).hex()}")

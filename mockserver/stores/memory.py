@@ -173,11 +173,16 @@ class MemoryStore:
             self._load(seed)
 
     def _load(self, seed: Seed) -> None:
+        # Campaigns change in place (update_campaign): the seed's own stay as they came.
+        fresh: dict[str, Campaign] = {}
         for partner in seed.partners:
-            self.add_partner(partner)
-        for batch in seed.batches:
+            campaigns = tuple(dataclasses.replace(campaign) for campaign in partner.campaigns)
+            fresh.update((campaign.id, campaign) for campaign in campaigns)
+            self.add_partner(dataclasses.replace(partner, campaigns=campaigns))
+        for new in seed.batches:
+            batch = dataclasses.replace(new, campaign=fresh.get(new.campaign.id, new.campaign))
             if self.add_batch(batch) is None:
-                raise ValueError(f"batch {batch.id}: its codes repeat codes already stored")
+                raise ValueError(f"batch {new.id}: its codes repeat codes already stored")
 
     def catch_up(self) -> None:
         pass  # nobody else changes it
@@ -318,16 +323,17 @@ class MemoryStore:
                 self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
 
     def check_new_partner(self, partner: PartnerSeed) -> None:
-        """ValueError if a secret, the partner's id or a slug of it is taken already."""
-        taken = [key for key in partner.keys if key.secret_sha256 in self._keys]
-        if taken or partner.partner.id in self._partners:
-            raise ValueError("a secret or the partner's id is taken already")
+        """ValueError, said as an answer's message, if a secret, an id or a slug is taken already."""
+        if any(key.secret_sha256 in self._keys for key in partner.keys):
+            raise ValueError("A secret is in use already")
+        if partner.partner.id in self._partners:
+            raise ValueError("The partner's id is in use already")
         keys = [campaign.key for campaign in partner.campaigns]
         ids = [campaign.id for campaign in partner.campaigns]
         if len(set(keys)) != len(keys) or any(key in self._campaigns for key in keys):
-            raise ValueError("a slug is taken already in the partner's environment")
+            raise ValueError("A campaign's slug is in use already in its environment")
         if len(set(ids)) != len(ids) or any(campaign_id in self._by_id for campaign_id in ids):
-            raise ValueError("a campaign id is taken already")
+            raise ValueError("A campaign id is in use already")
 
     def merge_partner(self, partner: PartnerSeed) -> bool:
         """Add what of a partner of the fixtures is new (itself, keys, campaigns); whether anything was."""
