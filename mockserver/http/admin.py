@@ -7,15 +7,17 @@ that says what to send.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..domain.clock import Clock
@@ -41,6 +43,11 @@ CAMPAIGN_USAGE = (
 )
 KEY_USAGE = 'Send {"secret": "<an API secret>"}'
 KEY_NOT_FOUND = "API key not found"
+# The dashboard runs its own script and talks to this API only: nothing else may load.
+DASHBOARD_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 OVERVIEW_BATCHES = 10  # the newest batches of each campaign the overview shows
 # Far enough from datetime's limits that a running clock never overflows.
 CLOCK_LIMITS = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC))
@@ -261,6 +268,24 @@ def overview(codes: Codes) -> list[dict[str, Any]]:
     return partners
 
 
+# -- the dashboard ----------------------------------------------------------------------------
+
+
+@functools.cache
+def _dashboard_page() -> bytes:
+    return Path(__file__).with_name("dashboard.html").read_bytes()
+
+
+async def dashboard(_request: Request) -> Response:
+    """One page over this API: partners, campaigns, batches, the journal; clock, revoke, reset."""
+    headers = {"Content-Security-Policy": DASHBOARD_POLICY, "Cache-Control": "no-store"}
+    return Response(_dashboard_page(), media_type="text/html; charset=utf-8", headers=headers)
+
+
+async def to_dashboard(_request: Request) -> Response:
+    return RedirectResponse("__mock/", status_code=308)  # relative: the page works under a proxy's path
+
+
 def _is_number(value: object) -> bool:
     # Bounded before timedelta sees it: a century either way is plenty, and never overflows.
     return (
@@ -272,6 +297,8 @@ def _is_number(value: object) -> bool:
 
 
 ADMIN_ROUTES = [
+    Route(PREFIX, to_dashboard, methods=["GET"], name="mock_dashboard_redirect"),
+    Route(f"{PREFIX}/", dashboard, methods=["GET"], name="mock_dashboard"),
     Route(f"{PREFIX}/health", health, methods=["GET"], name="mock_health"),
     Route(f"{PREFIX}/reset", reset_state, methods=["POST"], name="mock_reset"),
     Route(f"{PREFIX}/requests", RequestJournal, name="mock_requests"),

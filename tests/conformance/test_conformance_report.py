@@ -4,7 +4,6 @@ network), and the junit report; no secret in any of them."""
 from __future__ import annotations
 
 import io
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,27 +11,17 @@ from pathlib import Path
 import broken_servers as broken
 import pytest
 from conformance_kit import ALL_OPERATIONS, SUITE_ARGUMENTS
+from helpers_browser import launched_chromium
 
 from conformance import evaluate, progress
 from conformance.rules import RULES
 from mockserver import create_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine's own check starts it: headless, and no background calls to the network.
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_the_html_page_shows_verdict_rules_and_each_failure_offline(browser: object, tmp_path: Path) -> None:
