@@ -7,8 +7,11 @@ domain's redrawing is the subject), with digests chosen by the test.
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from stores_kit import domain
@@ -166,7 +169,7 @@ def test_partners_campaigns_and_keys_change_and_clash(store: Store, campaign: Ca
     found = store.campaign(CampaignKey("p-hooli", Environment.TEST, "nucleus"))
     assert found is not None and (found.id, found.name, found.partner) == ("c-nucleus", "Nucleus", hooli)
     assert any(found.partner == hooli for found in store.partners())
-    with pytest.raises(ValueError, match="taken"):
+    with pytest.raises(ValueError, match="in use already"):
         store.add_partner(seed)
     ended = store.update_campaign("c-nucleus", CampaignStatus.ENDED, NOON)
     assert ended is not None and (ended.status, ended.ends_at) == (CampaignStatus.ENDED, NOON)
@@ -234,3 +237,58 @@ def test_the_code_index_spreads_over_generations_and_finds_every_code(
     for n, batch in enumerate(batches):
         assert all(index.owner(d) is batch for d in digests(100 * n, 30))
     assert index.owner(3) is None and 3 not in index
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", "postgresql"])
+def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
+    store: Store, campaign: Campaign, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one commit is under way, the writes that arrive wait, and go in one transaction
+    together; within it, each still sees what the ones before it took."""
+    held = digests(5 * 10**9, 2)
+    store.add_batch(new_batch(campaign, 99, held))
+    holder = store.code(held[0])
+    assert holder is not None
+    before = store.code_count()
+    rows: list[int] = []  # events per commit
+    real_commit = store._commit  # type: ignore[attr-defined]
+    started = threading.Event()
+
+    def slow_first_commit(statements: list[tuple[str, list[Any]]]) -> None:
+        rows.append(sum(len(parameters) // 4 for text, parameters in statements if "INSERT" in text))
+        if len(rows) == 1:
+            started.set()
+            time.sleep(0.3)  # the others line up meanwhile
+        real_commit(statements)
+
+    monkeypatch.setattr(store, "_commit", slow_first_commit)
+    first = threading.Thread(target=store.add_batch, args=(new_batch(campaign, 0, digests(10**9, 5)),))
+    first.start()
+    assert started.wait(10)
+    # Nine batches, and three that clash with one of them each (the same digests, some of the
+    # same digests, the same id); eight redemptions of one code. Whichever comes first wins.
+    batches = [new_batch(campaign, n, digests(10**9 + 100 * n, 5)) for n in range(1, 10)]
+    batches += [
+        new_batch(campaign, 20, digests(10**9 + 100, 5)),
+        new_batch(campaign, 21, digests(10**9 + 203, 5)),
+        new_batch(campaign, 3, digests(10**10, 5)),
+    ]
+    kept: dict[int, bool] = {}
+    redeemed: list[bool] = []
+
+    def add(number: int) -> None:
+        kept[number] = store.add_batch(batches[number]) is not None
+
+    workers = [threading.Thread(target=add, args=(number,)) for number in range(len(batches))]
+    workers += [threading.Thread(target=lambda: redeemed.append(store.redeem(holder))) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in [first, *workers]:
+        worker.join(timeout=30)
+    assert len(rows) < 1 + len(workers) and max(rows) > 1  # writes went together
+    assert sorted(redeemed) == [False] * 7 + [True]
+    for one, other in [(0, 9), (1, 10), (2, 11)]:  # of each clashing pair, one
+        assert kept[one] != kept[other]
+    assert sum(kept.values()) == 9
+    assert store.code_count() == before + 5 + 9 * 5
+    print(f"\n{1 + len(workers)} writes in {len(rows)} commits, events per commit: {rows}")

@@ -21,7 +21,9 @@ n has seen all before it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -182,9 +184,11 @@ def batch_body(new: NewBatch) -> dict[str, Any]:
 # -- the store ------------------------------------------------------------------------------------
 
 Event = tuple[int, str, dict[str, Any], Any]  # number, kind, body, packed digests
-APPEND = "INSERT INTO events (seq, kind, body, digests) VALUES (?, ?, ?, ?)"
+APPEND_INTO = "INSERT INTO events (seq, kind, body, digests)"
 READ = "SELECT seq, kind, body, digests FROM events WHERE seq > ? ORDER BY seq"
 ATTEMPTS = 1000  # appends lost to other processes' in a row before a write gives up (a 503)
+GROUP = 64  # writes waiting at once that one transaction keeps together, at most
+ROWS_PER_INSERT = 100  # events per INSERT statement: 400 parameters, well under SQLite's limit
 
 
 class Conflict(Exception):
@@ -192,22 +196,59 @@ class Conflict(Exception):
 
 
 class _Write:
-    """The events one write appends, numbered from the last one the replica holds."""
+    """The events a group of writes appends, numbered from the last one the replica holds, and
+    what the group's earlier writes took, which its later ones must see as taken."""
 
     def __init__(self, seen: int) -> None:
         self.seen = seen
         self.events: list[Event] = []
         self.clear_log = False  # a reset: the events before it go
+        self.batch_ids: set[str] = set()
+        self.digests: set[int] = set()  # of the group's new batches
+        self.redeemed: set[int] = set()
 
     def append(self, kind: str, body: dict[str, Any], digests: bytes | None = None) -> None:
         self.events.append((self.seen + len(self.events) + 1, kind, body, digests))
 
-    def statements(self) -> list[tuple[str, tuple[Any, ...]]]:
-        rows = [
-            (APPEND, (seq, kind, orjson.dumps(body).decode(), digests))
-            for seq, kind, body, digests in self.events
-        ]
-        return ([("DELETE FROM events WHERE seq <= ?", (self.seen,))] if self.clear_log else []) + rows
+    def statements(self) -> list[tuple[str, list[Any]]]:
+        """A DELETE for a reset, then the events: one INSERT of many rows, one round trip."""
+        statements: list[tuple[str, list[Any]]] = []
+        if self.clear_log:
+            statements.append(("DELETE FROM events WHERE seq <= ?", [self.seen]))
+        for start in range(0, len(self.events), ROWS_PER_INSERT):
+            chunk = self.events[start : start + ROWS_PER_INSERT]
+            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            parameters = [
+                value
+                for seq, kind, body, digests in chunk
+                for value in (seq, kind, orjson.dumps(body).decode(), digests)
+            ]
+            statements.append((f"{APPEND_INTO} VALUES {values}", parameters))
+        return statements
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A write waiting for its turn: `decide`, and then its answer or its error."""
+
+    decide: Callable[[_Write], Any]
+    alone: bool  # kept in a transaction of its own (it decides on more than codes)
+    done: bool = False
+    answer: Any = None
+    error: BaseException | None = None
+    lead: bool = False  # its thread is to keep the waiting writes
+    woken: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+def _own_copy(failure: BaseException) -> BaseException:
+    """The error for one waiting write: each thread raises an exception of its own."""
+    if isinstance(failure, StoreUnavailable):
+        copy = StoreUnavailable(failure.message)
+        copy.__cause__ = failure.__cause__
+        return copy
+    if isinstance(failure, Exception):
+        return failure
+    return StoreUnavailable("Service unavailable: the write was interrupted")
 
 
 class SqlStore:
@@ -222,7 +263,9 @@ class SqlStore:
         self._replica = MemoryStore()
         self._seen = 0  # the last event the replica holds
         self._applying = threading.Lock()  # one thread at a time brings the replica up to date
-        self._writer = threading.Lock()  # this process's writes take turns: they would clash
+        self._waiting: collections.deque[_Pending] = collections.deque()  # writes to keep, in order
+        self._line = threading.Lock()  # guards _waiting and _leading
+        self._leading = False  # a thread is keeping the waiting writes
         self._tickets = 0  # requests that asked to catch up (caught_up)
         # The look under way, and the last ticket it serves.
         self._query: tuple[asyncio.Future[None], int] | None = None
@@ -339,30 +382,95 @@ class SqlStore:
                     self._apply(seq, kind, body, digests)
                     self._seen = seq
 
-    def _write(self, decide: Callable[[_Write], Any]) -> Any:
+    def _write(self, decide: Callable[[_Write], Any], alone: bool = True) -> Any:
         """A write: `decide` looks at the replica and appends events (or not); they are kept,
         then applied; what `decide` returned is returned.
 
         An event is appended as the one after the last the replica holds. If another process
         took that number first, the replica was behind: it catches up, and `decide` looks again.
-        So every decision was made on all that was kept before it (a code is redeemed once)."""
-        with self._writer:
+        So every decision was made on all that was kept before it (a code is redeemed once).
+
+        Writes of this process wait in one line, and one thread at a time keeps them, in order:
+        new batches and redemptions (`alone` false) in groups of up to GROUP, one transaction
+        each, so that concurrent writes share a commit's wait; any other write in a transaction
+        of its own. Under load that keeps 1.5 times as many generate(100) per second on
+        PostgreSQL as a transaction per write (bench/run.py)."""
+        pending = _Pending(decide, alone)
+        with self._line:
+            self._waiting.append(pending)
+            pending.lead = not self._leading
+            self._leading = True
+        if not pending.lead:
+            pending.woken.wait()  # until it is kept, or its thread is to keep the writes
+        if pending.lead:
+            self._lead(pending)
+        if pending.error is not None:
+            raise pending.error
+        return pending.answer
+
+    def _lead(self, own: _Pending) -> None:
+        """Keep the waiting writes until this thread's own is kept; then hand the rest over to
+        the thread of the first one still waiting (each thread waits for its own write only)."""
+        try:
+            while not own.done:
+                self._keep(self._next_group())
+        finally:
+            with self._line:
+                if self._waiting:
+                    successor = self._waiting[0]
+                    successor.lead = True
+                    successor.woken.set()
+                else:
+                    self._leading = False
+
+    def _next_group(self) -> list[_Pending]:
+        with self._line:
+            waiting = self._waiting
+            group = [waiting.popleft()]
+            if not group[0].alone:
+                while waiting and len(group) < GROUP and not waiting[0].alone:
+                    group.append(waiting.popleft())
+        return group
+
+    def _keep(self, group: list[_Pending]) -> None:
+        """Decide, keep and apply a group of writes; each gets its answer or its error."""
+        try:
             for _ in range(ATTEMPTS):
                 write = _Write(self._seen)
-                answer = decide(write)
-                if not write.events:
-                    return answer
-                try:
-                    self._commit([(self._sql(text), parameters) for text, parameters in write.statements()])
-                except Conflict:
-                    self._caught_up()
-                    continue
-                except Exception as error:
-                    raise self._unavailable(error, write=True) from error
-                self._failure = None
-                self._take(write.events)
-                return answer
-        raise StoreUnavailable("Service unavailable: the mock's store is too busy to keep it")
+                outcomes: list[tuple[Any, BaseException | None]] = []
+                for pending in group:
+                    mark = len(write.events)
+                    try:
+                        outcomes.append((pending.decide(write), None))
+                    except Exception as refused:  # that write's own error (a clash, bad fixtures)
+                        del write.events[mark:]
+                        outcomes.append((None, refused))
+                if write.events:
+                    try:
+                        self._commit(
+                            [(self._sql(text), parameters) for text, parameters in write.statements()]
+                        )
+                    except Conflict:
+                        self._caught_up()
+                        continue
+                    except Exception as error:
+                        raise self._unavailable(error, write=True) from error
+                    self._failure = None
+                    self._take(write.events)
+                for pending, (answer, refused) in zip(group, outcomes, strict=True):
+                    pending.answer, pending.error = answer, refused
+                break
+            else:
+                raise StoreUnavailable("Service unavailable: the mock's store is too busy to keep it")
+        except BaseException as failure:  # nothing of the group was kept: each of its writes says so
+            for pending in group:
+                pending.error = _own_copy(failure)
+            if not isinstance(failure, Exception):
+                raise
+        finally:
+            for pending in group:
+                pending.done = True
+                pending.woken.set()
 
     def _apply(self, seq: int, kind: str, body: dict[str, Any], digests: bytes | memoryview | None) -> None:
         replica = self._replica
@@ -539,12 +647,16 @@ class SqlStore:
 
     def add_batch(self, new: NewBatch) -> Batch | None:
         def decide(write: _Write) -> bool:
-            if self._replica.has_batch(new.id) or self._replica.holds_any(new.digests):
+            if new.id in write.batch_ids or self._replica.has_batch(new.id):
+                return False
+            if not write.digests.isdisjoint(new.digests) or self._replica.holds_any(new.digests):
                 return False
             write.append("batch", batch_body(new), packed(new.digests))
+            write.batch_ids.add(new.id)
+            write.digests.update(new.digests)
             return True
 
-        if len(set(new.digests)) != len(new.digests) or not self._write(decide):
+        if len(set(new.digests)) != len(new.digests) or not self._write(decide, alone=False):
             return None
         return self._replica.batch(new.id)
 
@@ -553,10 +665,13 @@ class SqlStore:
             current = self._replica.code(record.digest)
             if current is None or current.redeemed or current.revoked or current.batch.revoked:
                 return False
+            if record.digest in write.redeemed:
+                return False
             write.append("redeem", {"digest": record.digest})
+            write.redeemed.add(record.digest)
             return True
 
-        return self._write(decide)  # type: ignore[no-any-return]
+        return self._write(decide, alone=False)  # type: ignore[no-any-return]
 
     def revoke_code(self, digest: int) -> bool:
         def decide(write: _Write) -> bool:
