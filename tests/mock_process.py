@@ -18,9 +18,12 @@ START_TIMEOUT = 20.0
 
 
 @contextlib.contextmanager
-def mock_process(*argv: str, output: Path, **popen: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def mock_process(
+    *argv: str, output: Path, scheme: str = "http", verify: Any = True, **popen: Any
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Start the mock with `argv`, its stdout and stderr going to `output`; kill whatever is left.
 
+    `scheme` is https when `argv` has TLS options, and `verify` what trusts its certificate;
     `popen` goes to subprocess.Popen (a `preexec_fn` that lowers a limit, say)."""
     port = free_port()
     with open(output, "wb") as log:
@@ -31,8 +34,8 @@ def mock_process(*argv: str, output: Path, **popen: Any) -> Iterator[tuple[subpr
             **popen,
         )
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_up(process, base_url, output)
+            base_url = f"{scheme}://127.0.0.1:{port}"
+            wait_until_up(process, base_url, output, verify)
             yield process, base_url
         finally:
             if process.poll() is None:
@@ -40,12 +43,12 @@ def mock_process(*argv: str, output: Path, **popen: Any) -> Iterator[tuple[subpr
             process.wait(timeout=10)
 
 
-def wait_until_up(process: subprocess.Popen[bytes], base_url: str, output: Path) -> None:
+def wait_until_up(process: subprocess.Popen[bytes], base_url: str, output: Path, verify: Any = True) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         assert process.poll() is None, output.read_text(encoding="utf-8", errors="replace")
         try:
-            httpx.get(f"{base_url}/__mock/health", timeout=1)
+            httpx.get(f"{base_url}/__mock/health", timeout=1, verify=verify)
             return
         except httpx.TransportError:
             assert time.monotonic() < deadline, f"the mock did not start within {START_TIMEOUT:g} s"

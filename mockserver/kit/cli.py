@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -91,7 +92,26 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="serve from N processes (needs --store sqlite or postgresql: they share its state)",
     )
+    cli.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this PEM certificate (chain)")
+    cli.add_argument("--ssl-keyfile", metavar="FILE", help="the private key of --ssl-certfile (PEM)")
     return cli
+
+
+def tls_of(args: argparse.Namespace) -> dict[str, str]:
+    """uvicorn's TLS options, once the certificate and its key are known to load together."""
+    if args.ssl_certfile is None and args.ssl_keyfile is None:
+        return {}
+    if args.ssl_certfile is None or args.ssl_keyfile is None:
+        raise UsageError("HTTPS needs both --ssl-certfile and --ssl-keyfile")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            args.ssl_certfile, args.ssl_keyfile
+        )
+    except (OSError, ssl.SSLError) as error:
+        raise UsageError(
+            f"cannot serve HTTPS with {args.ssl_certfile} and {args.ssl_keyfile}: {error.strerror or error}"
+        ) from None
+    return {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile}
 
 
 def store_of(args: argparse.Namespace) -> str:
@@ -142,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "--workers needs a store the processes share: --store sqlite:///PATH or postgresql://...; "
                 "the memory store lives in one process"
             )
+        tls = tls_of(args)
         app = build_app(args)  # in this process too: a bad option or store is said once, here
     except UsageError as error:
         print(f"gamifyhost-mock: {error}", file=sys.stderr)
@@ -158,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "access_log": not args.no_access_log,
         "log_config": log_config(),
         "http": BoundedHttpToolsProtocol,
+        **tls,
     }
     # uvicorn shuts down gracefully on SIGTERM (in-flight requests finish, the store is closed),
     # then raises the signal again: handled here, that ends the run like Ctrl-C does.
