@@ -56,7 +56,8 @@ class Run:
             if _nonempty_text(container.get("code")) and _share(container["code"], 2) == 0:
                 container["code"] = self.codes[_share(container["code"], len(self.codes))]
             size = container.get("batchSize")
-            if type(size) is int and MAX_BATCH < size <= 10_000:
+            # 2.0 is the integer 2 (decided): a whole float is capped as well.
+            if type(size) in (int, float) and MAX_BATCH < size <= 10_000 and size == int(size):
                 container["batchSize"] = MAX_BATCH
 
 
