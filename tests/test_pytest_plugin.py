@@ -57,7 +57,7 @@ def test_fixture_serves_a_mock_with_the_fixtures_secrets(gamifyhost_mock: Runnin
 
 
 def test_the_readme_example_passes_in_an_integrators_project(tmp_path: Path) -> None:
-    example, _, snippet = readme_examples()
+    example, _, snippet, tenant_example = readme_examples()
     (tmp_path / "test_0_untouched.py").write_text(
         textwrap.dedent("""
             import sys
@@ -67,6 +67,7 @@ def test_the_readme_example_passes_in_an_integrators_project(tmp_path: Path) -> 
         """),
         encoding="utf-8",
     )
+    (tmp_path / "test_tenants.py").write_text(tenant_example, encoding="utf-8")
     (tmp_path / "test_rewards.py").write_text(
         example
         + "\n\ndef test_the_context_manager_snippet():\n"
@@ -83,12 +84,12 @@ def test_the_readme_example_passes_in_an_integrators_project(tmp_path: Path) -> 
     )
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout, result.stdout
+    assert "5 passed" in result.stdout, result.stdout
 
 
 def test_options_fixture_seeds_and_freezes_the_sessions_mock(tmp_path: Path) -> None:
     expected = generate(plain_client(create_app(seed=5, freeze_time=FROZEN)))["codes"]
-    _, options, _ = readme_examples()
+    _, options, _, _ = readme_examples()
     (tmp_path / "conftest.py").write_text(
         "import pytest\n\n\n"
         + options.replace('"seed": 1', '"seed": 5').replace("2025-06-01T12:00:00Z", FROZEN),

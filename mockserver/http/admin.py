@@ -17,7 +17,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..domain.clock import Clock
@@ -282,10 +282,6 @@ async def dashboard(_request: Request) -> Response:
     return Response(_dashboard_page(), media_type="text/html; charset=utf-8", headers=headers)
 
 
-async def to_dashboard(_request: Request) -> Response:
-    return RedirectResponse("__mock/", status_code=308)  # relative: the page works under a proxy's path
-
-
 def _is_number(value: object) -> bool:
     # Bounded before timedelta sees it: a century either way is plenty, and never overflows.
     return (
@@ -297,7 +293,6 @@ def _is_number(value: object) -> bool:
 
 
 ADMIN_ROUTES = [
-    Route(PREFIX, to_dashboard, methods=["GET"], name="mock_dashboard_redirect"),
     Route(f"{PREFIX}/", dashboard, methods=["GET"], name="mock_dashboard"),
     Route(f"{PREFIX}/health", health, methods=["GET"], name="mock_health"),
     Route(f"{PREFIX}/reset", reset_state, methods=["POST"], name="mock_reset"),
