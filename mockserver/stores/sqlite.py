@@ -97,6 +97,8 @@ class SqliteStore(SqlStore):
             with contextlib.suppress(sqlite3.Error):
                 connection.rollback()
             raise
+        finally:
+            cursor.close()  # a statement left unfinished would hold a read snapshot open
         connection.commit()
 
     def _failed(self, error: Exception) -> bool:
