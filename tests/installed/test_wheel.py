@@ -100,3 +100,24 @@ LOCAL_MOCK_INPUTS = [
     "--ended-slug", "autumn-2024",
     "--paused-slug", "spring-launch",
 ]  # fmt: skip
+
+
+def test_the_installed_mock_serves_its_dashboard_and_takes_tenants(mock_url: str) -> None:
+    import httpx
+
+    page = httpx.get(f"{mock_url}/__mock/")
+    assert page.status_code == 200 and "<title>GamifyHost mock: dashboard</title>" in page.text
+    added = httpx.post(
+        f"{mock_url}/__mock/partners",
+        json={
+            "name": "Wheel",
+            "applications": [{"name": "App", "keys": [{}]}],
+            "campaigns": [{"slug": "w", "environment": "TEST"}],
+        },
+    )
+    assert added.status_code == 200, added.text
+    secret = added.json()["data"]["partner"]["applications"][0]["keys"][0]["secret"]
+    stats = httpx.get(
+        f"{mock_url}/v1/campaigns/codes/stats", params={"slug": "w"}, headers={"X-API-Secret": secret}
+    )
+    assert stats.json()["data"]["totalCodes"] == 0
