@@ -160,13 +160,28 @@ def test_a_store_of_a_newer_version_is_refused_by_name(store_url: str) -> None:
 def test_a_store_of_an_older_version_is_upgraded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with started(store_url) as http:
         code = generate(http, count=1)["codes"][0]
-    # Version 2, as a later release would add it: one more column.
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", 2)
+    # Version 3, as a later release would add it: one more column.
+    monkeypatch.setattr(sql, "SCHEMA_VERSION", 3)
     monkeypatch.setattr(sql, "MIGRATIONS", [lambda _dialect: ["ALTER TABLE events ADD COLUMN note TEXT"]])
     with started(store_url) as http:
         assert verify(http, code)["status"] == "ACTIVE"
-    assert execute(store_url, "SELECT value FROM mock_meta WHERE name = 'schema'") == [("2",)]
+    assert execute(store_url, "SELECT value FROM mock_meta WHERE name = 'schema'") == [("3",)]
     assert execute(store_url, "SELECT count(note) FROM events") == [(0,)]
+
+
+@durable
+def test_a_store_of_the_first_schema_is_refused_by_name_and_left_as_it_was(store_url: str) -> None:
+    """Schema 1: a table per record, as gamifyhost-mock 0.1.0 made it."""
+    execute(store_url, "CREATE TABLE mock_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    execute(store_url, "INSERT INTO mock_meta (name, value) VALUES ('schema', '1')")
+    execute(
+        store_url, "CREATE TABLE partners (id TEXT PRIMARY KEY, name TEXT NOT NULL, position BIGINT NOT NULL)"
+    )
+    with pytest.raises(
+        StoreError, match=r"made by an older version of gamifyhost-mock \(schema 1, a table per record\)"
+    ):
+        create_app(store=store_url)
+    assert execute(store_url, "SELECT value FROM mock_meta WHERE name = 'schema'") == [("1",)]
 
 
 @durable

@@ -54,7 +54,10 @@ from .memory import MemoryStore
 
 logger = logging.getLogger("mockserver")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Schema 1 (gamifyhost-mock 0.1.0's first stores) kept a table per kind of record; the event log
+# began with schema 2. This version does not carry such a store over: it says so and stops.
+FIRST_READABLE = 2
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -72,7 +75,7 @@ class Dialect:
 
 
 def schema(dialect: Dialect) -> list[str]:
-    """Version 1 of the schema. A later version adds to MIGRATIONS; none rewrites this one."""
+    """Version 2 of the schema, the event log. A later version adds to MIGRATIONS; none rewrites this one."""
     return [
         "CREATE TABLE mock_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         f"CREATE TABLE events (seq BIGINT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL, "
@@ -80,7 +83,7 @@ def schema(dialect: Dialect) -> list[str]:
     ]
 
 
-# Schema changes after version 1, in order: version n+1 is MIGRATIONS[n - 1], statements in order.
+# Schema changes after version 2, in order: version n+1 is MIGRATIONS[n - 2], statements in order.
 MIGRATIONS: list[Callable[[Dialect], list[str]]] = []
 
 
@@ -542,7 +545,13 @@ class SqlStore:
                 )
             if version < 1:
                 raise StoreError("its schema version is unknown: it is not a store of gamifyhost-mock")
-            for migration in MIGRATIONS[version - 1 :]:
+            if version < FIRST_READABLE:
+                raise StoreError(
+                    f"it was made by an older version of gamifyhost-mock (schema {version}, a table per "
+                    f"record) that this version (schema {SCHEMA_VERSION}, an event log) cannot carry over: "
+                    "start this version on a new file or database (or schema), or run the older one on it"
+                )
+            for migration in MIGRATIONS[version - FIRST_READABLE :]:
                 for statement in migration(self.dialect):
                     self._run(cursor, statement)
             self._set_meta(cursor, "schema", str(SCHEMA_VERSION))
