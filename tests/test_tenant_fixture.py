@@ -10,7 +10,10 @@ import re
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 import mockserver
 
@@ -141,3 +144,30 @@ def test_a_tenant_on_the_plugins_own_mock_next_to_gamifyhost_mock(tmp_path: Path
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_admin_client_drives_tenants_over_real_http() -> None:
+    with mockserver.running(freeze_time="2026-03-01T00:00:00Z") as mock:
+        tenant = mockserver.new_tenant(mock, name="Client Tenant")
+        assert tenant.test_secret.startswith("sk_test_") and tenant.live_secret.startswith("sk_live_")
+        ended = mock.update_campaign(tenant.campaign_id, ends_at=datetime(2026, 2, 1))  # naive: UTC
+        assert (ended["status"], ended["endsAt"], ended["ended"]) == ("active", "2026-02-01T00:00:00Z", True)
+        assert tenant.activate()["ended"] is False
+        assert tenant.stats()["totalCodes"] == 0
+        with pytest.raises(mockserver.AdminError) as missing:
+            mock.update_campaign("no-such-campaign", status="paused")
+        assert (missing.value.status, missing.value.message) == (404, "Campaign not found")
+        with pytest.raises(mockserver.AdminError) as taken:
+            mock.add_partner(
+                {"name": "Again", "applications": [{"name": "A", "keys": [{"secret": tenant.test_secret}]}]}
+            )
+        assert (taken.value.status, taken.value.message) == (409, "A secret is in use already")
+        with pytest.raises(TypeError, match="takes status and ends_at, not colour"):
+            mock.update_campaign(tenant.campaign_id, colour="red")
+        tenant.revoke_key()
+        assert [
+            key["revoked"] for p in mock.partners() if p["id"] == tenant.partner_id for key in p["keys"]
+        ] == [
+            True,
+            False,
+        ]
