@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import logging
 import os
 import sys
@@ -207,11 +206,22 @@ class _Write:
         self.events: list[Event] = []
         self.clear_log = False  # a reset: the events before it go
         self.batch_ids: set[str] = set()
-        self.digests: set[int] = set()  # of the group's new batches
+        self._digests: set[int] = set()  # of the group's new batches, as far as folded in
+        self._unfolded: list[Sequence[int]] = []  # taken, not yet in _digests: a lone write never is
         self.redeemed: set[int] = set()
 
     def append(self, kind: str, body: dict[str, Any], digests: bytes | None = None) -> None:
         self.events.append((self.seen + len(self.events) + 1, kind, body, digests))
+
+    def take_digests(self, digests: Sequence[int]) -> None:
+        self._unfolded.append(digests)
+
+    def holds_any(self, digests: Sequence[int]) -> bool:
+        """Whether a batch of the group took one of these digests already."""
+        for taken in self._unfolded:
+            self._digests.update(taken)
+        self._unfolded.clear()
+        return bool(self._digests) and not self._digests.isdisjoint(digests)
 
     def statements(self) -> list[tuple[str, list[Any]]]:
         """A DELETE for a reset, then the events: one INSERT of many rows, one round trip."""
@@ -240,7 +250,7 @@ class _Pending:
     answer: Any = None
     error: BaseException | None = None
     lead: bool = False  # its thread is to keep the waiting writes
-    woken: threading.Event = dataclasses.field(default_factory=threading.Event)
+    woken: threading.Event | None = None  # what its thread waits on, if it waits
 
 
 def _own_copy(failure: BaseException) -> BaseException:
@@ -403,7 +413,9 @@ class SqlStore:
             self._waiting.append(pending)
             pending.lead = not self._leading
             self._leading = True
-        if not pending.lead:
+            if not pending.lead:
+                pending.woken = threading.Event()
+        if pending.woken is not None:
             pending.woken.wait()  # until it is kept, or its thread is to keep the writes
         if pending.lead:
             self._lead(pending)
@@ -422,7 +434,7 @@ class SqlStore:
                 if self._waiting:
                     successor = self._waiting[0]
                     successor.lead = True
-                    successor.woken.set()
+                    successor.woken.set()  # type: ignore[union-attr]  # it waits: it was not first
                 else:
                     self._leading = False
 
@@ -473,7 +485,8 @@ class SqlStore:
         finally:
             for pending in group:
                 pending.done = True
-                pending.woken.set()
+                if pending.woken is not None:
+                    pending.woken.set()
 
     def _apply(self, seq: int, kind: str, body: dict[str, Any], digests: bytes | memoryview | None) -> None:
         replica = self._replica
@@ -658,11 +671,11 @@ class SqlStore:
         def decide(write: _Write) -> bool:
             if new.id in write.batch_ids or self._replica.has_batch(new.id):
                 return False
-            if not write.digests.isdisjoint(new.digests) or self._replica.holds_any(new.digests):
+            if write.holds_any(new.digests) or self._replica.holds_any(new.digests):
                 return False
             write.append("batch", batch_body(new), packed(new.digests))
             write.batch_ids.add(new.id)
-            write.digests.update(new.digests)
+            write.take_digests(new.digests)
             return True
 
         if len(set(new.digests)) != len(new.digests) or not self._write(decide, alone=False):
