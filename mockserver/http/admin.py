@@ -22,11 +22,11 @@ from starlette.routing import Route
 
 from ..domain.clock import Clock
 from ..domain.errors import CAMPAIGN_NOT_FOUND, CODE_NOT_FOUND, BadRequest, Conflict, NotFound
-from ..domain.records import Campaign, CampaignStatus, CodeStats
+from ..domain.records import Campaign, CampaignStatus
 from ..domain.service import Codes
 from ..fixtures import PartnerConflict, new_partner
 from ..timestamps import format_timestamp, parse_timestamp
-from .operations import render_batch
+from .operations import render_batch, render_stats
 from .wire import error_response, read_json, success
 
 PREFIX = "/__mock"
@@ -226,17 +226,6 @@ def render_campaign(codes: Codes, campaign: Campaign) -> dict[str, Any]:
         "status": campaign.status.value,
         "endsAt": format_timestamp(campaign.ends_at) if campaign.ends_at else None,
         "ended": codes.campaign_has_ended(campaign),
-    }
-
-
-def render_stats(stats: CodeStats) -> dict[str, int]:
-    return {
-        "totalCodes": stats.total_codes,
-        "activeCodes": stats.active_codes,
-        "redeemedCodes": stats.redeemed_codes,
-        "expiredCodes": stats.expired_codes,
-        "revokedCodes": stats.revoked_codes,
-        "totalBatches": stats.total_batches,
     }
 
 
