@@ -1,8 +1,9 @@
 """openapi.yaml read as a contract: which of its parts are documented, and the schema to fuzz with.
 
 `classify()` walks every schema keyword and response status an operation reaches, and says of
-each whether the spec marks it decided (`x-mock-decision`) or inferred (an operation marked
-`x-mock-decision: inferred`), or leaves it documented. `Contract.for_schemathesis()` builds the
+each whether the spec marks it decided (`x-mock-decision`, beside the keyword: the keyword as a
+whole, or some of its entries), inferred (an operation marked `x-mock-decision: inferred`), or
+leaves it documented. `Contract.for_schemathesis()` builds the
 document schemathesis generates requests from and judges answers by: it holds what documented
 rules of the catalogue (rules.py) claim, and nothing else, plus any other 4xx for every
 operation, the deployment's choice where the docs give none.
@@ -81,17 +82,41 @@ class Part:
     decided: str | None  # why it is decided or inferred; None: documented
 
 
-def _decided_keywords(node: Mapping[str, Any]) -> set[str]:
+def _decisions(node: Mapping[str, Any]) -> list[Any]:
+    """The decisions a node carries: one marker, or a list of them."""
     decision = node.get(DECISION)
-    return set(decision.get("keywords", ())) if isinstance(decision, dict) else set()
+    if decision is None:
+        return []
+    return list(decision) if isinstance(decision, list) else [decision]
+
+
+def _decided_keywords(node: Mapping[str, Any]) -> dict[str, str]:
+    """Keywords decided as a whole: keyword -> why."""
+    return {
+        keyword: str(decision.get("why", DECISION))
+        for decision in _decisions(node)
+        if isinstance(decision, dict)
+        for keyword in decision.get("keywords", ())
+    }
+
+
+def decided_entries(node: Mapping[str, Any]) -> dict[str, dict[Any, str]]:
+    """Entries of a keyword decided one by one (`required: [label]`): keyword -> {entry: why}."""
+    found: dict[str, dict[Any, str]] = {}
+    for decision in _decisions(node):
+        if isinstance(decision, dict):
+            for keyword, entries in decision.get("entries", {}).items():
+                for entry in entries:
+                    found.setdefault(keyword, {})[entry] = str(decision.get("why", DECISION))
+    return found
 
 
 def _decides_whole(node: Mapping[str, Any]) -> str | None:
-    """Why the whole schema is decided: a marker without a keyword list."""
-    decision = node.get(DECISION)
-    if decision is None or (isinstance(decision, dict) and "keywords" in decision):
-        return None
-    return decision if isinstance(decision, str) else str(decision.get("why", decision))
+    """Why the whole node (a response, an operation) is decided: a marker that is only a reason."""
+    decisions = _decisions(node)
+    if len(decisions) == 1 and isinstance(decisions[0], str):
+        return decisions[0]
+    return None
 
 
 class Contract:
@@ -148,12 +173,13 @@ class Contract:
                 if node["$ref"].startswith(SCHEMAS):
                     pending.append((node["$ref"].removeprefix(SCHEMAS), decided))
                 return
-            decided = decided or _decides_whole(node)
             keyword_decisions = _decided_keywords(node)
             for keyword in node:
                 if keyword in CONSTRAINTS:
-                    why = decided or (f"{where}: {DECISION}" if keyword in keyword_decisions else None)
-                    note(Part(kind, where, keyword, why))
+                    note(Part(kind, where, keyword, decided or keyword_decisions.get(keyword)))
+            for keyword, entries in decided_entries(node).items():
+                for entry, why in entries.items():
+                    note(Part(kind, where, f"{keyword}[{entry}]", decided or why))
             for name, sub in node.get("properties", {}).items():
                 walk(sub, kind, f"{where}/properties/{name}", decided)
             if "items" in node:
@@ -261,11 +287,12 @@ def _keep_claimed(node: Any, where: str, claims: Mapping[str, set[str]]) -> None
     for keyword in [keyword for keyword in node if keyword in CONSTRAINTS]:
         if keyword not in claims.get(where, ()):
             del node[keyword]
+    for keyword, entries in decided_entries(node).items():  # decided entries go, the rest stays
+        if isinstance(node.get(keyword), list):
+            node[keyword] = [entry for entry in node[keyword] if entry not in entries]
+            if not node[keyword]:
+                del node[keyword]
     node.pop(DECISION, None)
-    if "allOf" in node:  # decided narrowings go; anything else stays to be judged
-        node["allOf"] = [sub for sub in node["allOf"] if not (isinstance(sub, dict) and DECISION in sub)]
-        if not node["allOf"]:
-            del node["allOf"]
     for name, sub in node.get("properties", {}).items():
         _keep_claimed(sub, f"{where}/properties/{name}", claims)
     if "items" in node:

@@ -28,7 +28,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII | re.I)
 
 format_checker = FormatChecker(formats=())
-format_checker.checks("date-time", raises=ValueError)(parse_timestamp)
+# A format speaks of strings only: other types are the `type` keyword's (null for no expiry).
+format_checker.checks("date-time", raises=ValueError)(
+    lambda value: not isinstance(value, str) or bool(parse_timestamp(value))
+)
 format_checker.checks("uuid")(lambda value: not isinstance(value, str) or bool(_UUID.fullmatch(value)))
 
 # Request validation reads numbers as JSON Schema does: 2.0 is the integer 2 (D4).

@@ -14,7 +14,16 @@ import tempfile
 from pathlib import Path
 
 LEFT_BY_BUILDS = shutil.ignore_patterns(
-    ".git", ".tox", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", ".ruff_cache"
+    ".git",
+    ".tox",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".hypothesis",
+    ".ruff_cache",
+    "node_modules",
 )
 
 
