@@ -233,7 +233,7 @@ def store_url(kind: str, work: Path) -> Iterator[str | None]:
         return
     if kind == "sqlite":
         path = work / f"bench-{time.monotonic_ns()}.db"
-        yield f"sqlite://{path}"
+        yield f"sqlite:///{path.absolute()}"
         return
     server_url = next((os.environ[name] for name in POSTGRESQL_URL if os.environ.get(name)), None)
     if server_url is None:

@@ -28,7 +28,7 @@ from mockserver.domain.codes import Randomness
 from mockserver.domain.service import Codes
 from mockserver.fixtures import load_fixtures, plan_of
 from mockserver.spec import Spec, load_spec
-from mockserver.stores import open_store, sqlite_path
+from mockserver.stores import open_store, sqlite_path, sqlite_url
 
 STORE_KINDS = ("memory", "sqlite", "postgresql")
 DURABLE = ("sqlite", "postgresql")
@@ -75,7 +75,7 @@ def fresh_store(kind: str, folder: Path) -> Iterator[str]:
     if kind == "memory":
         yield "memory"
     elif kind == "sqlite":
-        yield f"sqlite://{folder.absolute() / 'state.db'}"
+        yield sqlite_url(folder / "state.db")
     elif kind == "postgresql":
         with postgresql_schema() as url:
             yield url

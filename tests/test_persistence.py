@@ -114,11 +114,25 @@ def test_the_memory_store_writes_nothing(tmp_path: Path, monkeypatch: pytest.Mon
 def test_a_state_file_is_a_sqlite_store(tmp_path: Path) -> None:
     with TestClient(create_app(state_file=tmp_path / "state.db")) as http:
         code = generate(http, count=1)["codes"][0]
-    with started(f"sqlite://{tmp_path / 'state.db'}") as http:
+    with started(f"sqlite:///{tmp_path / 'state.db'}") as http:  # four slashes: an absolute path
         assert verify(http, code)["status"] == "ACTIVE"
-        assert admin_data(http.get("/__mock/health"))["store"] == f"sqlite://{tmp_path / 'state.db'}"
+        assert admin_data(http.get("/__mock/health"))["store"] == f"sqlite:///{tmp_path / 'state.db'}"
     with pytest.raises(ValueError, match="either store or state_file"):
-        create_app(store=f"sqlite://{tmp_path / 'other.db'}", state_file=tmp_path / "state.db")
+        create_app(store=f"sqlite:///{tmp_path / 'other.db'}", state_file=tmp_path / "state.db")
+
+
+def test_a_sqlite_url_of_three_slashes_is_relative_to_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As SQLAlchemy reads it: sqlite:///rel.db is ./rel.db, never /rel.db."""
+    monkeypatch.chdir(tmp_path)
+    with TestClient(create_app(store="sqlite:///rel.db")) as http:
+        code = generate(http, count=1)["codes"][0]
+        assert admin_data(http.get("/__mock/health"))["store"] == f"sqlite:///{tmp_path / 'rel.db'}"
+    assert (tmp_path / "rel.db").is_file() and not Path("/rel.db").exists()
+    (tmp_path / "data").mkdir()
+    with TestClient(create_app(store="sqlite:///data/../rel.db")) as http:
+        assert verify(http, code)["status"] == "ACTIVE"
 
 
 @durable
@@ -209,9 +223,10 @@ def test_a_file_that_is_not_a_sqlite_store_is_refused(tmp_path: Path, content: b
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("sqlite://relative/state.db", "absolute, after three slashes"),
-        ("sqlite:///nowhere/at/all/state.db", "its directory does not exist"),
-        ("sqlite:///tmp/state.db?synchronous=sometimes", "synchronous must be one of normal, full"),
+        ("sqlite://relative/state.db", "sqlite:///RELATIVE/PATH .* or sqlite:////ABSOLUTE/PATH"),
+        ("sqlite://", "sqlite:///RELATIVE/PATH"),
+        ("sqlite:////nowhere/at/all/state.db", "its directory does not exist"),
+        ("sqlite:////tmp/state.db?synchronous=sometimes", "synchronous must be one of normal, full"),
         ("mysql://localhost/db", "not a store"),
         ("postgresql://nobody:secret@127.0.0.1:1/db", "cannot connect"),
     ],
@@ -229,7 +244,10 @@ def test_the_command_line_says_what_is_wrong_with_a_store(
     assert main(["--state-file", str(tmp_path / "state.json"), "--port", "1"]) == 2
     assert capsys.readouterr().err.startswith(f"gamifyhost-mock: bad store: {tmp_path / 'state.json'}")
     assert main(["--store", "sqlite://state.db", "--port", "1"]) == 2
-    assert "three slashes" in capsys.readouterr().err
+    assert "sqlite:///RELATIVE/PATH" in capsys.readouterr().err
+    # The old absolute spelling is now a relative path; the message says how to write the absolute one.
+    assert main(["--store", f"sqlite://{tmp_path / 'state.db'}", "--port", "1"]) == 2
+    assert f"write sqlite:///{tmp_path / 'state.db'}: four slashes" in capsys.readouterr().err
     assert main(["--store", "memory", "--state-file", "x.db", "--port", "1"]) == 2
     assert "not both" in capsys.readouterr().err
 

@@ -31,7 +31,7 @@ from ..domain.ports import Store
 from ..domain.service import Codes
 from ..fixtures import FixtureError, load_fixtures, plan_of
 from ..spec import SPEC_PATH, Operation, Spec, load_spec
-from ..stores import open_store
+from ..stores import open_store, sqlite_url
 from ..timestamps import parse_timestamp
 from .admin import ADMIN_ROUTES
 from .docs_page import docs_routes
@@ -213,18 +213,18 @@ def create_app(
 ) -> MockApp:
     """The mock, serving `fixtures` (the bundled data set by default) from `store`.
 
-    `store` is what `--store` takes: `memory`, `sqlite:///PATH` or `postgresql://...`;
-    `state_file` is the older way of saying `sqlite:///PATH`. `seed` and `freeze_time` make codes,
-    ids and timestamps reproducible (or pass a `randomness` and a `clock` of your own); the
-    other options are those of the command line. Raises FixtureError or StoreError when the
-    mock cannot start.
+    `store` is what `--store` takes: `memory`, `sqlite:///PATH` (relative; four slashes for an
+    absolute path) or `postgresql://...`; `state_file` names the SQLite file itself. `seed` and
+    `freeze_time` make codes, ids and timestamps reproducible (or pass a `randomness` and a
+    `clock` of your own); the other options are those of the command line. Raises FixtureError
+    or StoreError when the mock cannot start.
     """
     if (clock is not None and freeze_time is not None) or (randomness is not None and seed is not None):
         raise ValueError("pass either clock or freeze_time, and either randomness or seed")
     if state_file is not None:
         if store != "memory":
-            raise ValueError("pass either store or state_file (which means sqlite:///PATH)")
-        store = f"sqlite://{Path(state_file).absolute()}"
+            raise ValueError("pass either store or state_file (a SQLite file)")
+        store = sqlite_url(state_file)
     frozen_at = clock.frozen_at if clock is not None else _instant(freeze_time)
     seed = randomness.seed if randomness is not None else seed
     faults = Faults(latency_ms, error_rate, seed)

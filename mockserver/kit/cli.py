@@ -11,12 +11,11 @@ import ssl
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from ..fixtures import DEFAULT_FIXTURES, FixtureError
 from ..http.faults import MAX_DELAY_MS
-from ..stores import StoreError, store_kind
+from ..stores import StoreError, sqlite_url, store_kind
 from ..timestamps import parse_timestamp
 
 WORKER_ARGUMENTS = "GAMIFYHOST_MOCK_WORKER_ARGUMENTS"
@@ -79,11 +78,15 @@ def parser() -> argparse.ArgumentParser:
         "--store",
         metavar="URL",
         default=None,
-        help="where the state lives: memory (the default), sqlite:///ABSOLUTE/PATH (kept across restarts "
-        "and crashes) or postgresql://USER:PASS@HOST:PORT/DB (shared by every mock pointed at it)",
+        help="where the state lives: memory (the default); a SQLite file, kept across restarts and "
+        "crashes: sqlite:///state.db is ./state.db, sqlite:////var/lib/mock/state.db an absolute path "
+        "(as SQLAlchemy reads them); or postgresql://USER:PASS@HOST:PORT/DB (shared by every mock pointed "
+        "at it)",
     )
     cli.add_argument(
-        "--state-file", metavar="PATH", help="keep the state in this SQLite file: --store sqlite:///PATH"
+        "--state-file",
+        metavar="PATH",
+        help="keep the state in this SQLite file (relative to the current directory, or absolute)",
     )
     cli.add_argument(
         "--workers",
@@ -119,7 +122,7 @@ def store_of(args: argparse.Namespace) -> str:
     if args.state_file is not None:
         if args.store is not None:
             raise UsageError("give --store or --state-file, not both")
-        return f"sqlite://{Path(args.state_file).absolute()}"
+        return sqlite_url(args.state_file)
     return args.store or "memory"
 
 
@@ -159,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = store_of(args)
         if args.workers > 1 and store_kind(store) == "memory":
             raise UsageError(
-                "--workers needs a store the processes share: --store sqlite:///PATH or postgresql://...; "
+                "--workers needs a store the processes share: --store sqlite:///state.db or "
+                "postgresql://...; "
                 "the memory store lives in one process"
             )
         tls = tls_of(args)

@@ -69,7 +69,8 @@ def running(
 ) -> Iterator[RunningMock]:
     """Serve a fresh mock (admin API on) on a free loopback port until the block ends.
 
-    `store` is what `--store` takes: `memory`, `sqlite:///PATH` or `postgresql://...`.
+    `store` is what `--store` takes: `memory`, `sqlite:///PATH` (relative to the current directory;
+    `sqlite:////PATH` absolute) or `postgresql://...`.
     """
     app = create_app(
         fixtures,

@@ -5,7 +5,9 @@
 | URL | store |
 |---|---|
 | `memory` | this process only, the default and the fastest |
-| `sqlite:///PATH` | a SQLite file at the absolute PATH: kept across restarts and crashes |
+| `sqlite:///PATH` | a SQLite file, kept across restarts and crashes (read as SQLAlchemy reads it) |
+
+`sqlite:///state.db` is `./state.db`; four slashes start an absolute path, `sqlite:////var/lib/mock/state.db`.
 | `postgresql://USER:PASS@HOST:PORT/DB` | shared by every mock pointed at it |
 """
 
@@ -18,9 +20,9 @@ from ..domain.ports import Store
 from .memory import MemoryStore
 from .sql import StoreError
 
-__all__ = ["MemoryStore", "Store", "StoreError", "open_store", "store_kind"]
+__all__ = ["MemoryStore", "Store", "StoreError", "open_store", "sqlite_path", "sqlite_url", "store_kind"]
 
-USAGE = "memory, sqlite:///ABSOLUTE/PATH or postgresql://USER:PASS@HOST:PORT/DB"
+USAGE = "memory, sqlite:///RELATIVE/PATH, sqlite:////ABSOLUTE/PATH or postgresql://USER:PASS@HOST:PORT/DB"
 
 
 def store_kind(url: str) -> str:
@@ -34,13 +36,23 @@ def store_kind(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path:
-    """The absolute path of a sqlite:/// URL."""
+    """The file a sqlite:// URL names, read as SQLAlchemy reads it, made absolute.
+
+    Three slashes start a path relative to the current directory (`sqlite:///state.db`), four an
+    absolute one (`sqlite:////var/lib/mock/state.db`).
+    """
     parts = urlsplit(url)
-    if parts.netloc or not parts.path.startswith("/"):
+    if parts.netloc or not parts.path.startswith("/") or parts.path == "/":
         raise StoreError(
-            f"{url!r}: the path of a SQLite store is absolute, after three slashes: sqlite:///PATH"
+            f"{url!r}: a SQLite store is sqlite:///RELATIVE/PATH (from the current directory) "
+            "or sqlite:////ABSOLUTE/PATH (four slashes)"
         )
-    return Path("/" + parts.path.lstrip("/"))
+    return Path(parts.path[1:]).absolute()
+
+
+def sqlite_url(path: Path | str) -> str:
+    """The sqlite:// URL of a file, absolute: `sqlite:////abs/path`."""
+    return f"sqlite:///{Path(path).absolute()}"
 
 
 def open_store(url: str) -> Store:

@@ -1,4 +1,4 @@
-"""The SQLite store: `--store sqlite:///PATH`, durable, for one mock or several on one host.
+"""The SQLite store: `--store sqlite:///PATH` (`sqlite:////PATH`: absolute), durable, for one or more mocks.
 
 Write-ahead logging: a commit is in the log file before the answer goes out, so a mock killed
 at any moment (kill -9) loses nothing it answered 200 for, and readers never wait for the
@@ -35,14 +35,14 @@ class SqliteStore(SqlStore):
         if synchronous not in SYNCHRONOUS:
             raise StoreError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
         self.path = path
-        self.name = f"sqlite://{path}"
+        self.name = f"sqlite:///{path}"
         self._synchronous = synchronous
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._generation = 0  # moved by close(): a thread's connection of an older one is opened anew
         if not path.parent.is_dir():
-            raise StoreError(f"{path}: its directory does not exist")
+            raise StoreError(f"{path}: its directory does not exist{_absolute_hint(path)}")
         if path.exists():
             _refuse_other_files(path)
         try:
@@ -130,3 +130,11 @@ def _refuse_other_files(path: Path) -> None:
         )
     if head and not head.startswith(b"SQLite format 3\x00"):
         raise StoreError(f"{path}: not a SQLite database, so not a store of gamifyhost-mock")
+
+
+def _absolute_hint(path: Path) -> str:
+    """For a relative path that would exist from the root: the URL of four slashes that means it."""
+    relative = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else None
+    if relative is None or not (Path("/") / relative).parent.is_dir():
+        return ""
+    return f" (for the absolute path /{relative}, write sqlite:////{relative}: four slashes)"
