@@ -6,6 +6,9 @@ its `x-error-messages` extensions; the first failing property, in the schema's o
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +45,14 @@ _INTEGER_TEXT = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 
 
 def load_yaml(path: Path) -> Any:
+    """The YAML document of a file; a file read before and unchanged since is not parsed again."""
+    stat = os.stat(path)
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> Any:
+    # Parsing the spec costs ten times the copy: apps made one after another (tests) share it.
     with open(path, "rb") as stream:
         return yaml.load(stream, Loader=PlainLoader)
 
@@ -230,4 +241,11 @@ class Spec:
 
 
 def load_spec(path: Path = SPEC_PATH) -> Spec:
-    return Spec(load_yaml(path))
+    """The spec of a file, compiled; the same object while the file stays unchanged (it is read-only)."""
+    stat = os.stat(path)
+    return _compiled(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(path: str, _mtime_ns: int, _size: int) -> Spec:
+    return Spec(load_yaml(Path(path)))

@@ -6,9 +6,12 @@ no code with the server, so a bug in the server's spec handling cannot hide itse
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +35,7 @@ from mockserver.kit.serving import serve_in_thread
 SPEC_URI = "urn:gamifyhost:openapi"
 UTC_WHOLE_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", re.ASCII)
 
+HEARTBEAT = 20.0  # seconds between lines of progress, at most
 FORMATS = FormatChecker()
 
 
@@ -148,9 +152,45 @@ def client_for(contract: ResponseContract) -> Iterator[Callable[[Starlette], Tes
         client.__exit__(None, None, None)
 
 
+class Heartbeat:
+    """A line at least every HEARTBEAT seconds while the tests run, for whoever reads a CI log.
+
+    pytest (and pytest-xdist) print only dots meanwhile, on one line, and nothing at all while a
+    long test runs.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.started = time.monotonic()
+        self.done = self.failed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._thread.start()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.done += 1
+        self.failed += report.failed
+
+    def pytest_sessionfinish(self) -> None:
+        self._stop.set()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
+                failed = f", {self.failed} failed" if self.failed else ""
+                reporter.write_line(f"[{minutes:02d}:{seconds:02d}] {self.done} tests done{failed}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Without a PostgreSQL server named, start a throwaway one for the session (and its workers)."""
-    if hasattr(config, "workerinput") or os.environ.get(ENVIRONMENT):
+    """A heartbeat; and without a PostgreSQL server named, a throwaway one for the session (and its
+    workers)."""
+    if hasattr(config, "workerinput"):
+        return
+    config.pluginmanager.register(Heartbeat(config), "gamifyhost-heartbeat")
+    if os.environ.get(ENVIRONMENT):
         return
     server = ThrowawayServer()
     url = server.start()
@@ -203,8 +243,13 @@ def live_server() -> Iterator[str]:
         yield base_url
 
 
+# An httpx client loads the system's certificates anew (40 ms) unless given a context: one for all.
+SSL_CONTEXT = httpx.create_ssl_context()
+
+
 def checked_http_client(base_url: str, contract: ResponseContract) -> httpx.Client:
-    return httpx.Client(base_url=base_url, event_hooks={"response": [_checking_hook(contract)]}, timeout=10)
+    hooks = {"response": [_checking_hook(contract)]}
+    return httpx.Client(base_url=base_url, event_hooks=hooks, timeout=10, verify=SSL_CONTEXT)
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +366,42 @@ def live_api(live_client: httpx.Client) -> Api:
     return Api(live_client)
 
 
+class Switchboard:
+    """One uvicorn server per test worker, serving whichever app a test puts behind it.
+
+    Starting and stopping uvicorn costs a third of a second; a test that only needs its own app
+    over real HTTP borrows this one instead. Tests of a worker run one at a time, so one app at a
+    time is served. The server answers the lifespan itself: the apps' stores are the tests'.
+    """
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await self.app(scope, receive, send)
+
+    @contextlib.contextmanager
+    def serving(self, app: Any) -> Iterator[str]:
+        self.app = app
+        try:
+            yield self.base_url
+        finally:
+            self.app = None
+
+
+@pytest.fixture(scope="session")
+def switchboard() -> Iterator[Switchboard]:
+    board = Switchboard()
+    with serve_in_thread(board) as base_url:
+        board.base_url = base_url  # type: ignore[attr-defined]
+        yield board
+
+
 @pytest.fixture(params=["in-process", "http"])
 def api_both_ways(
     request: pytest.FixtureRequest,
@@ -335,7 +416,8 @@ def api_both_ways(
     if request.param == "in-process":
         yield Api(client_for(app))
         return
-    with serve_in_thread(app) as base_url:
+    switchboard = request.getfixturevalue("switchboard")
+    with switchboard.serving(app) as base_url:
         yield Api(http_client_for(base_url))
 
 
