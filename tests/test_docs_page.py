@@ -8,7 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from helpers_browser import launched_chromium
 from helpers_kit import admin_data, plain_client
+from mock_process import mock_process
+from playwright.sync_api import expect
 from starlette.testclient import TestClient
 
 import mockserver
@@ -72,3 +75,37 @@ def test_an_app_given_its_spec_serves_that_spec() -> None:
     served = plain_client(create_app(spec=spec)).get("/openapi.yaml")
     assert served.status_code == 200
     assert yaml.safe_load(served.content) == yaml.safe_load(SPEC_FILE.read_bytes())
+
+
+def test_try_it_out_sends_requests_to_the_mock_that_serves_the_page() -> None:
+    with mockserver.running() as mock, launched_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{mock.base_url}/docs")
+        servers = page.locator(".servers select")
+        expect(servers).to_have_value(mock.base_url)
+        assert servers.locator("option").count() == 1
+        stats = page.locator("#operations-codes-getCodeStats")
+        stats.locator(".opblock-summary").click()
+        stats.get_by_role("button", name="Try it out").click()
+        stats.get_by_role("button", name="Execute").click()
+        stats.locator(".live-responses-table .response-col_status").first.wait_for()
+        [call] = [call for call in mock.requests() if call["path"].startswith("/v1/")]
+        assert (call["method"], call["path"], call["status"]) == ("GET", "/v1/campaigns/codes/stats", 401)
+        assert call["query"] == "slug=summer-promo"
+
+
+def test_the_root_leads_to_the_dashboard_or_to_the_docs() -> None:
+    with_admin = plain_client(create_app()).get("/", follow_redirects=False)
+    assert (with_admin.status_code, with_admin.headers["location"]) == (302, "__mock/")
+    without = plain_client(create_app(admin=False)).get("/", follow_redirects=False)
+    assert (without.status_code, without.headers["location"]) == (302, "docs")
+    landed = plain_client(create_app()).get("/")
+    assert "<title>GamifyHost mock: dashboard</title>" in landed.text
+
+
+def test_the_start_up_log_says_where_the_api_the_dashboard_and_the_docs_are(tmp_path: Path) -> None:
+    with mock_process(output=tmp_path / "mock.log") as (_process, base_url):
+        logged = (tmp_path / "mock.log").read_text(encoding="utf-8")
+        assert httpx.get(f"{base_url}/", follow_redirects=True).url == f"{base_url}/__mock/"
+    for url in (f"{base_url}/v1/campaigns/codes/", f"{base_url}/__mock/", f"{base_url}/docs"):
+        assert url in logged, logged

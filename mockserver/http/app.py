@@ -145,7 +145,7 @@ class MockApp(Starlette):
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(OWN_PATHS):
+        if scope["type"] != "http" or scope["path"].startswith(OWN_PATHS) or scope["path"] == "/":
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
@@ -256,7 +256,7 @@ def create_app(
         faults=faults,
         journal=Journal(now=lambda: codes.clock.timestamp()),
     )
-    own_routes: list[BaseRoute] = [*(ADMIN_ROUTES if admin else ()), *docs_routes(spec_yaml)]
+    own_routes: list[BaseRoute] = [*(ADMIN_ROUTES if admin else ()), *docs_routes(spec_yaml, admin=admin)]
     app = MockApp(
         routes=[*routes(spec), *own_routes],
         state=state,
@@ -266,24 +266,36 @@ def create_app(
             HTTPException: on_http_error,
             Exception: on_error,
         },
-        lifespan=_closing(opened),
+        lifespan=_lifespan(opened),
     )
     # A trailing slash is a wrong URL here: a 404 envelope, not a redirect an integrator never sees.
     app.router.redirect_slashes = False
     return app
 
 
-def _closing(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """A lifespan that closes the store when the server stops (a SQLite file then checkpoints its log)."""
+def _lifespan(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """Says where everything is once the server listens (`app.state.announce`, set by the command
+    line); closes the store when it stops (a SQLite file then checkpoints its log)."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Any) -> AsyncIterator[None]:
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        for line in app.state.announce:
+            logger.info(line)
         try:
             yield
         finally:
             store.close()
 
     return lifespan
+
+
+def where_to_find(base_url: str, *, admin: bool) -> list[str]:
+    """The lines that tell a person where the API, the dashboard and the docs are."""
+    lines = [f"GamifyHost Codes API at {base_url}/v1/campaigns/codes/ (its secrets are in the fixtures)"]
+    if admin:
+        lines.append(f"Dashboard at {base_url}/__mock/ and admin API under {base_url}/__mock/")
+    lines.append(f"API reference (try it out against this mock) at {base_url}/docs")
+    return lines
 
 
 def _instant(moment: datetime | str | None) -> datetime | None:

@@ -23,6 +23,8 @@ class MockState:
     codes: Codes
     faults: Faults
     journal: Journal
+    # Lines logged once the server listens: where the API, the dashboard and the docs are.
+    announce: tuple[str, ...] = ()
 
     def reset(self) -> None:
         """Back to the loaded fixtures: the store's data, failure draws started over, an empty journal."""

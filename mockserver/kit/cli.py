@@ -130,11 +130,11 @@ class UsageError(Exception):
     """Options that do not go together."""
 
 
-def build_app(args: argparse.Namespace) -> Any:
-    """The app the parsed command line describes."""
-    from ..http.app import create_app
+def build_app(args: argparse.Namespace, *, announce: bool = True) -> Any:
+    """The app the parsed command line describes; it says where it is once it listens."""
+    from ..http.app import create_app, where_to_find
 
-    return create_app(
+    app = create_app(
         args.fixtures,
         seed=args.seed,
         freeze_time=args.freeze_time,
@@ -143,11 +143,24 @@ def build_app(args: argparse.Namespace) -> Any:
         admin=not args.no_admin,
         store=store_of(args),
     )
+    if announce:
+        app.state.announce = tuple(where_to_find(base_url(args), admin=not args.no_admin))
+    return app
+
+
+def base_url(args: argparse.Namespace) -> str:
+    """The URL a person on this machine reaches the mock at."""
+    scheme = "https" if args.ssl_certfile else "http"
+    host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(args.host, args.host)
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"{scheme}://{host}:{args.port}"
 
 
 def worker_app() -> Any:
-    """The app of one of --workers N processes: the command line comes through the environment."""
-    return build_app(parser().parse_args(json.loads(os.environ[WORKER_ARGUMENTS])))
+    """The app of one of --workers N processes: the command line comes through the environment.
+
+    The main process says where the mock is, once, for all of them."""
+    return build_app(parser().parse_args(json.loads(os.environ[WORKER_ARGUMENTS])), announce=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -190,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminated)
     if args.workers > 1:
         app.state.codes.store.close()
+        for line in app.state.announce:
+            print(f"INFO:     {line}", file=sys.stderr, flush=True)
         os.environ[WORKER_ARGUMENTS] = json.dumps(arguments)
         with contextlib.suppress(Terminated):
             uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **common)
