@@ -16,6 +16,12 @@ import mockserver
 from mockserver import create_app
 
 LIVE_UPDATE_MS = 5000  # the page polls every second: a change shows within this
+CONFORMANCE_INPUTS = [
+    "--api-secret", "sk_test_acme_mock_secret", "--slug", "summer-promo",
+    "--foreign-secret", "sk_test_globex_mock_secret", "--ended-slug", "autumn-2024",
+    "--paused-slug", "spring-launch", "--operations", "generate,batches,verify,stats,redeem",
+    "--max-examples", "5", "--seed", "1",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +160,75 @@ def test_the_page_needs_no_network_and_goes_with_no_admin() -> None:
     assert "connect-src 'self'" in page.headers["content-security-policy"]
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.text)  # nothing loaded from elsewhere
     assert_error(plain_client(create_app(admin=False)).get("/__mock/"), 404)
+
+
+def test_a_campaign_offers_only_the_actions_its_state_allows(page: Any, mock: mockserver.RunningMock) -> None:
+    def buttons(campaign_id: str) -> set[str]:
+        controls = campaign_block(page, campaign_id).locator(".row button")
+        return {controls.nth(index).inner_text() for index in range(controls.count())}
+
+    assert buttons(FIXTURE_CAMPAIGN_ID) == {"Pause", "End"}
+    paused, ended = (page.locator(f'[data-slug="{slug}"]') for slug in ("spring-launch", "autumn-2024"))
+    assert {paused.locator(".row button").nth(i).inner_text() for i in range(2)} == {"Reactivate", "End"}
+    ended_buttons = ended.locator(".row button")
+    assert ended_buttons.count() == 1 and ended_buttons.inner_text() == "Reactivate"
+    campaign_block(page, FIXTURE_CAMPAIGN_ID).get_by_role("button", name="End").click()
+    campaign_block(page, FIXTURE_CAMPAIGN_ID).get_by_test_id("status").get_by_text("ended").wait_for()
+    assert buttons(FIXTURE_CAMPAIGN_ID) == {"Reactivate"}
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_the_page_fits_and_paints_its_data_first_after_a_conformance_run(
+    browser: Any, mock: mockserver.RunningMock, width: int, tmp_path: Path
+) -> None:
+    import conformance
+
+    report = conformance.evaluate(["--base-url", mock.base_url, *CONFORMANCE_INPUTS], environ={})
+    assert report.exit_code == 0, report.summary
+    assert len(mock.requests()) >= 50  # the journal is full of the run's odd requests
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    page.goto(mock.base_url + "/__mock/")
+    first = tmp_path / f"first-paint-{width}.png"
+    page.screenshot(path=str(first))  # without waiting for anything
+    assert page.locator("body").inner_text().count("Loading") == 0
+    assert page.get_by_role("heading", name="Acme").count() == 1
+    assert page.locator("#journal tr").count() == 50
+    overflowing = page.evaluate(
+        """() => [document.documentElement, document.body, ...document.querySelectorAll("header, section")]
+              .filter(box => box.scrollWidth > box.clientWidth + 1)
+              .map(box => box.id || box.tagName)"""
+    )
+    assert overflowing == [], f"scrolls sideways at {width} px: {overflowing}"
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll("section th, section td, section button, header > *")]
+              .filter(item => {
+                const box = item.getBoundingClientRect();
+                const panel = item.closest("section, header").getBoundingClientRect();
+                return box.width > 0 && (box.left < panel.left - 1 || box.right > panel.right + 1);
+              })
+              .map(item => item.textContent.slice(0, 40))"""
+    )
+    assert outside == [], f"cut off at {width} px: {outside}"
+    one_row = page.evaluate(
+        """() => {
+          const items = [...document.querySelectorAll("header > :not(#message)")];
+          const boxes = items.map(item => item.getBoundingClientRect());
+          return Math.max(...boxes.map(box => box.top)) < Math.min(...boxes.map(box => box.bottom));
+        }"""
+    )
+    assert one_row, f"the toolbar wraps at {width} px"
+    # Only a label, a request line or a secret may be cut short (with the whole text in a tooltip).
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll("th, td")]
+              .filter(item => item.scrollWidth > item.clientWidth + 1)
+              .filter(item => !(item.title && item.textContent.length > 12))
+              .map(item => item.textContent.slice(0, 40))"""
+    )
+    assert clipped == [], f"cut short at {width} px: {clipped}"
+    full = tmp_path / f"dashboard-{width}.png"
+    page.screenshot(path=str(full), full_page=True)
+    for shot in (first, full):
+        assert shot.stat().st_size > 30_000
+        print(f"\n{shot.name}: {shot.stat().st_size:,} bytes, {shot}")
+    context.close()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.endpoints import HTTPEndpoint
 from starlette.requests import Request
@@ -265,10 +266,27 @@ def _dashboard_page() -> bytes:
     return Path(__file__).with_name("dashboard.html").read_bytes()
 
 
-async def dashboard(_request: Request) -> Response:
-    """One page over this API: partners, campaigns, batches, the journal; clock, revoke, reset."""
+async def dashboard(request: Request) -> Response:
+    """One page over this API: partners, campaigns, batches, the journal; clock, revoke, reset.
+
+    It comes with what those endpoints answer now, so that its first paint shows the mock."""
+    codes, journal = request.app.state.codes, request.app.state.journal
+
+    def state() -> dict[str, Any]:
+        partners = overview(codes)  # refreshes the domain first: the clock is the shared one
+        return {
+            "clock": render_clock(codes.clock),
+            "partners": {"partners": partners},
+            "journal": {"requests": [entry.render() for entry in journal.entries()]},
+        }
+
+    # JSON in a script element: `<` escaped, so no text of a client's can close the element.
+    data = orjson.dumps(await run_in_threadpool(state)).replace(b"<", b"\\u003c")
+    page = _dashboard_page().replace(
+        b"<!--INITIAL-STATE-->", b'<script id="initial-state" type="application/json">' + data + b"</script>"
+    )
     headers = {"Content-Security-Policy": DASHBOARD_POLICY, "Cache-Control": "no-store"}
-    return Response(_dashboard_page(), media_type="text/html; charset=utf-8", headers=headers)
+    return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
 
 def _is_number(value: object) -> bool:
