@@ -166,12 +166,17 @@ def plan_of(fixtures: Fixtures) -> Plan:
     return Plan(tuple(partners), tuple(batches))
 
 
+def partner_id(data: dict[str, Any]) -> str:
+    """The id of a partner of the fixtures' format: its own, or one derived from its name."""
+    return data.get("id") or _derived_id("partner", data["name"])
+
+
 def partner_seed(data: dict[str, Any]) -> PartnerSeed:
     """A partner of the fixtures' format (checked already): its keys and campaigns.
 
     Ids the fixtures leave out are derived from names.
     """
-    partner = Partner(id=data.get("id") or _derived_id("partner", data["name"]), name=data["name"])
+    partner = Partner(id=partner_id(data), name=data["name"])
     keys = []
     for application in data["applications"]:
         for key in application["keys"]:

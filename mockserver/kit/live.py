@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ..domain.records import Environment
-from ..fixtures import Fixtures
+from ..fixtures import Fixtures, load_fixtures, partner_id
 from ..http.app import create_app
-from .admin_client import AdminClient
+from .admin_client import AdminClient, AdminError
 from .serving import serve_in_thread
+
+SHARED_WAIT = 15.0  # seconds a shared mock may take to answer: it may have been started just before
 
 
 @dataclass(frozen=True)
@@ -40,21 +43,68 @@ def fixture_keys(fixtures: Fixtures) -> tuple[FixtureKey, ...]:
     )
 
 
+class Secrets(dict[str, str]):
+    """Secrets by name; a name not there says which are, and why none may be."""
+
+    def __init__(self, why_none: str = "") -> None:
+        super().__init__()
+        self.why_none = why_none
+
+    def __missing__(self, name: str) -> str:
+        known = ", ".join(sorted(self)) or "none"
+        raise KeyError(f"{name!r}: the secrets known here are {known}. {self.why_none}".strip())
+
+
 class RunningMock(AdminClient):
     """A mock being served: its `base_url`, the fixtures' secrets, and the admin API's calls.
 
     `secrets["acme_test"]` is the first usable secret of partner Acme in TEST (partner names
     lower-cased, runs of other characters as `_`); `keys` lists every secret, unusable ones too.
+    `shared` is true for a mock this process did not start (other processes may use it).
     """
 
-    def __init__(self, base_url: str, keys: tuple[FixtureKey, ...]) -> None:
+    def __init__(
+        self, base_url: str, keys: tuple[FixtureKey, ...], *, shared: bool = False, why_none: str = ""
+    ) -> None:
         super().__init__(base_url)
         self.keys = keys
-        self.secrets: dict[str, str] = {}
+        self.shared = shared
+        self.secrets = Secrets(why_none)
         for key in keys:
             if key.usable:
                 name = re.sub(r"[^a-z0-9]+", "_", key.partner.lower()).strip("_")
                 self.secrets.setdefault(f"{name}_{key.environment.lower()}", key.secret)
+
+
+def shared_mock(base_url: str, fixtures: Path | str | None = None, wait: float = SHARED_WAIT) -> RunningMock:
+    """The mock already running at `base_url`, once it answers (it may still be starting).
+
+    Its secrets are known when it serves the fixtures named here (the bundled ones by default):
+    every partner of them is among its partners. Otherwise only tenants give a test secrets.
+    """
+    admin = AdminClient(base_url, timeout=2)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            partners = {partner["id"] for partner in admin.partners()}
+            break
+        except (OSError, AdminError) as error:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"no GamifyHost mock answers at {base_url}/__mock/ ({error}): start one "
+                    "(gamifyhost-mock --port PORT) or check the URL; its admin API must be on"
+                ) from None
+            time.sleep(0.1)
+    from ..spec import load_spec
+
+    loaded = load_fixtures(Path(fixtures) if fixtures is not None else None, load_spec())
+    if {partner_id(partner) for partner in loaded.partners} <= partners:
+        return RunningMock(base_url, fixture_keys(loaded), shared=True)
+    why = (
+        f"The mock at {base_url} does not serve the fixtures {', '.join(map(str, loaded.sources))}; "
+        "name its fixtures in gamifyhost_mock_options, or use the gamifyhost_tenant fixture."
+    )
+    return RunningMock(base_url, (), shared=True, why_none=why)
 
 
 @contextlib.contextmanager

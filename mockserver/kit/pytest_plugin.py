@@ -44,19 +44,28 @@ def gamifyhost_mock_options() -> dict[str, Any]:
 def _gamifyhost_mock_server(
     request: pytest.FixtureRequest, gamifyhost_mock_options: dict[str, Any]
 ) -> Iterator[RunningMock]:
-    from .live import RunningMock, running
+    from .live import running, shared_mock
 
     url = request.config.getoption("gamifyhost_mock_url") or os.environ.get(URL_VARIABLE)
     if url:
-        yield RunningMock(url, keys=())  # its fixtures are its own: no secrets known here
+        # Its secrets are those of the fixtures it serves, if they are the ones named here.
+        yield shared_mock(url, gamifyhost_mock_options.get("fixtures"))
         return
     with running(**gamifyhost_mock_options) as mock:
         yield mock
 
 
 @pytest.fixture
-def gamifyhost_mock(_gamifyhost_mock_server: RunningMock) -> RunningMock:
+def gamifyhost_mock(_gamifyhost_mock_server: RunningMock, request: pytest.FixtureRequest) -> RunningMock:
     """A GamifyHost mock at `.base_url`, fresh from its fixtures; `.secrets["acme_test"]`, `.reset()`..."""
+    workers = getattr(request.config, "workerinput", {}).get("workercount", 1)
+    if workers > 1 and _gamifyhost_mock_server.shared:
+        pytest.fail(
+            f"gamifyhost_mock resets the mock at {_gamifyhost_mock_server.base_url} before the test, "
+            f"and {workers} workers share it: give this test a partner of its own with the "
+            "gamifyhost_tenant fixture, or run it without -n",
+            pytrace=False,
+        )
     _gamifyhost_mock_server.reset()
     return _gamifyhost_mock_server
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run
+from conftest import free_port, run
 
 import conformance
 import mockserver
@@ -76,18 +77,64 @@ def test_pytest_in_a_project_that_uses_neither_plugin(tmp_path: Path) -> None:
     assert "1 passed" in result.stdout, result.stdout
 
 
-def test_readme_pytest_example_as_written(source_tree: Path, tmp_path: Path) -> None:
+def test_the_readme_examples_of_use_from_tests_run_in_order(source_tree: Path, tmp_path: Path) -> None:
+    """Each ```python block is saved under the name of its first line; each ```sh block runs in bash,
+    in the README's order, in that project. `pip install` lines are checked, not run: what they
+    name must be installed here, and nothing else the examples use is."""
     section = readme_section(source_tree, "Use it from your tests")
-    install = next(line for line in re.findall(r"```sh\n(.*?)```", section, re.S) if "pip install" in line)
-    arguments = shlex.split(install.split("pip install", 1)[1], comments=True)
-    wanted = [word for word in arguments if not word.startswith(".")]
-    for name in wanted:  # besides the package itself, the README names these, and only these are here
-        importlib.metadata.distribution(name)
-    example = re.findall(r"```python\n(.*?)```", section, re.S)[0]
-    (tmp_path / "test_rewards.py").write_text(example, encoding="utf-8")
-    result = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout, result.stdout
+    blocks = re.findall(r"```(python|sh)\n(.*?)```", section, re.S)
+    assert [language for language, _ in blocks].count("python") >= 4
+    port = str(free_port())  # the README's shared mock listens on 8000: here, on a free port
+    ran = []
+    for language, code in blocks:
+        if language == "python":
+            name = code.splitlines()[0].removeprefix("# ").strip()
+            assert re.fullmatch(r"[a-z_]+\.py", name), f"a Python example names its file first: {code[:60]}"
+            (tmp_path / name).write_text(code, encoding="utf-8")
+            continue
+        commands = [line for line in code.splitlines() if line.strip()]
+        for line in [line for line in commands if line.startswith("pip install")]:
+            for name in shlex.split(line.removeprefix("pip install"), comments=True):
+                if not name.startswith("."):
+                    importlib.metadata.distribution(name)
+        script = "\n".join(line for line in commands if not line.startswith("pip install"))
+        if not script:
+            continue
+        result = run(["bash", "-e", "-c", script.replace("8000", port)], tmp_path)
+        assert result.returncode == 0, f"{script}\n{result.stdout}{result.stderr}"
+        ran.append((script, result.stdout))
+    outputs = {script.split()[0] + " " + script.split()[1]: output for script, output in ran}
+    assert "1 passed" in outputs["pytest test_rewards.py"], outputs
+    codes, later = outputs["python try_the_mock.py"].splitlines()
+    assert later == "2025-06-02 12:00:00+00:00" and codes.startswith("['SUMM-")
+    shared = next(output for script, output in ran if "-n 2" in script)
+    assert "2 passed" in shared, shared
+    again = run([sys.executable, "try_the_mock.py"], tmp_path)
+    assert again.stdout.splitlines()[0] == codes  # seed 1: the same codes every run
+
+
+def test_a_shared_mock_knows_its_fixtures_secrets_and_refuses_a_reset_between_workers(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "test_shared.py").write_text(
+        "def test_secrets(gamifyhost_mock):\n"
+        "    assert gamifyhost_mock.secrets['acme_test'].startswith('sk_test_')\n",
+        encoding="utf-8",
+    )
+    mock = subprocess.Popen(
+        [Path(sys.executable).parent / "gamifyhost-mock", "--port", str(port), "--no-access-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = ["--gamifyhost-mock-url", f"http://127.0.0.1:{port}", "-p", "no:cacheprovider"]
+        alone = run([sys.executable, "-m", "pytest", "-q", *url], tmp_path)
+        assert "1 passed" in alone.stdout, alone.stdout + alone.stderr
+        workers = run([sys.executable, "-m", "pytest", "-q", "-n", "2", *url], tmp_path)
+        assert workers.returncode == 1, workers.stdout
+        assert "gamifyhost_mock resets the mock" in workers.stdout and "gamifyhost_tenant" in workers.stdout
+    finally:
+        mock.terminate()
+        mock.wait(timeout=20)
 
 
 LOCAL_MOCK_INPUTS = [
