@@ -1,11 +1,22 @@
 """A conformance suite for implementations of the GamifyHost codes API.
 
-`run(argv)` checks a target, printing as it goes and the summary at the end (the console script
-`gamifyhost-conformance` wraps it); `evaluate(argv, app=...)` returns a `Report`, and can run an
-ASGI app in process. The catalogue of the rules it asserts is `conformance.rules.RULES`.
+One judge holds traffic to the catalogue of the documented rules, whatever its source: the suite's
+own requests (an active run), recorded HAR files, or live traffic through its proxy. The package
+is in rooms, arrows only downward:
+
+- `judge`: the catalogue (`judge.rules`), the checks that judge its rules, and what the judge
+  remembers of the traffic it saw;
+- `sources`: where exchanges come from: `sources.active` (probes and schemathesis),
+  `sources.har`, `sources.proxy`;
+- `reports`: progress lines, the summary, HTML, junit and JSON;
+- `kit`: the entry points: the command line `gamifyhost-conformance`, the pytest plugin, and
+  `python -m conformance.kit.local`.
+
+`run(argv)` judges as the command line does; `evaluate(argv, app=...)` returns a `Report`, and
+can run an ASGI app in process.
 """
 
-from .runner import Report, evaluate, run
-from .settings import Settings
+from .kit.cli import Report, evaluate, run
+from .sources.settings import Settings
 
 __all__ = ["Report", "Settings", "evaluate", "run"]

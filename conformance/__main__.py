@@ -1,5 +1,5 @@
 """`python -m conformance`: the console script `gamifyhost-conformance`."""
 
-from .cli import main
+from .kit.cli import main
 
 main()

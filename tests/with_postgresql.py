@@ -4,7 +4,7 @@ The database is the one GAMIFYHOST_TEST_POSTGRESQL names; without it, a throwawa
 machine's PostgreSQL programs, started for the command and removed after it, as the test
 session does (stores_kit.ThrowawayServer). An argument `POSTGRESQL_URL` of COMMAND becomes the
 database's URL, and the variable is set for it: `tox -e conformance-postgresql` runs
-`python -m conformance.local --store POSTGRESQL_URL` through this.
+`python -m conformance.kit.local --store POSTGRESQL_URL` through this.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from conformance.contract import Contract
+from conformance.judge.contract import Contract
 from mockserver import create_app
 from mockserver.spec import Spec
 
@@ -254,6 +255,38 @@ def verify_ignores_redemption() -> ASGIApp:
             data.update(valid=True, status="ACTIVE", message="Code is valid and redeemable")
 
     return on_answers({VERIFY: forget})
+
+
+def redeem_awards_batch_size() -> ASGIApp:
+    """Says a redemption awarded as many points as the code's batch has codes."""
+    sizes: dict[str, int] = {}
+
+    def remember(_asked: Asked, data: dict) -> None:
+        sizes[data["batch"]["id"]] = data["batch"]["batchSize"]
+
+    def award(_asked: Asked, data: dict) -> None:
+        data["pointsAwarded"] = sizes.get(data["batchId"], data["pointsAwarded"])
+
+    return on_answers({GENERATE: remember, ("POST", "/v1/campaigns/summer-promo/redeem"): award})
+
+
+def fractions_cut() -> ASGIApp:
+    """Takes a batchSize of no exact integer reading (3.7, "2.5") as the integer below it."""
+
+    def cut(asked: Asked) -> Asked:
+        body = asked.json()
+        if (asked.method, asked.path) != GENERATE or not isinstance(body, dict):
+            return asked
+        size = body.get("batchSize")
+        try:
+            number = float(size) if isinstance(size, str | float) else None
+        except ValueError:
+            number = None
+        if number is None or number.is_integer() or not 1 <= number <= 10_000:
+            return asked
+        return replace(asked, body=json.dumps({**body, "batchSize": int(number)}).encode())
+
+    return Rewrite(create_app(), on_request=cut)
 
 
 def _redemption(asked: Asked) -> tuple[str, str] | None:

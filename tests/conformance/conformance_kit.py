@@ -25,8 +25,8 @@ SEEDS = (1, 2, 3, 4, 5)
 
 def failed_checks(report: Report) -> set[str]:
     """`operation.check` of every check of a documented rule the run saw fail."""
-    assert report.ledger is not None, report.summary
-    return {finding.key for finding in report.ledger.violations}
+    assert report.judge is not None, report.summary
+    return {finding.key for finding in report.judge.books.violations}
 
 
 def failed_lines(report: Report) -> set[str]:

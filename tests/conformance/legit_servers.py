@@ -18,8 +18,8 @@ from typing import Any
 from asgi_rewrite import Answer, ASGIApp, Asked, Rewrite
 from broken_servers import BATCHES, GENERATE, STATS, VERIFY, on_answers
 
-from conformance.contract import Contract
-from conformance.instants import parse_instant
+from conformance.judge.contract import Contract
+from conformance.judge.instants import parse_instant
 from mockserver import create_app
 from mockserver.spec import Spec
 from mockserver.timestamps import format_timestamp
@@ -359,6 +359,21 @@ def stats_with_slug_check() -> ASGIApp:
     return Rewrite(create_app(), on_request=check)
 
 
+def forbids_other_partners() -> ASGIApp:
+    """Answers another partner's secret asking for a campaign it cannot have with 403, not 404."""
+
+    def forbid(asked: Asked, answer: Answer) -> Answer:
+        if (
+            answer.status == 404
+            and answer.payload.get("message") == "Campaign not found"
+            and asked.headers.get("x-api-secret") == "sk_test_globex_mock_secret"
+        ):
+            return error(403, "This campaign belongs to another account")
+        return answer
+
+    return Rewrite(create_app(), on_answer=forbid)
+
+
 LEGITIMATE: dict[str, Callable[[], ASGIApp]] = {
     "null means absent": null_means_absent,
     "nulls for a code not found": nulls_for_a_code_not_found,
@@ -378,4 +393,5 @@ LEGITIMATE: dict[str, Callable[[], ASGIApp]] = {
     "campaign state first": campaign_state_first,
     "redeems its own way": redeems_its_own_way,
     "400 for an odd slug": stats_with_slug_check,
+    "403 for another partner's campaign": forbids_other_partners,
 }

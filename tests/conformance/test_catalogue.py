@@ -1,8 +1,9 @@
 """The catalogue of rules classifies everything the suite asserts, by construction.
 
 Every schema keyword and response status of openapi.yaml is either claimed by a documented rule
-(and given to schemathesis), or marked decided or inferred in the spec (and left out of what
-schemathesis is given). Every check asserts a rule; every documented rule has a check.
+(and in the documented contract the judge and schemathesis work from), or marked decided or
+inferred in the spec (and left out of it). Every check judges a rule; every documented rule has a
+check; a rule only a probe can show has one.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.behaviour import BEHAVIOUR_CHECKS
-from conformance.checks import RESPONSE_CHECKS
-from conformance.contract import CONSTRAINTS, Contract
-from conformance.operations import BY_NAME, OPERATIONS
-from conformance.rules import DOCUMENTED, RULES, SCHEMATHESIS_CHECKS, Kind, claimed, rules_of
+from conformance.judge.checks import Check
+from conformance.judge.contract import CONSTRAINTS, Contract
+from conformance.judge.operations import OPERATIONS
+from conformance.judge.rules import DOCUMENTED, RULES, Kind, claimed, claims
+from conformance.sources.active.probes import PROBES
 
 DECISIONS = Path(__file__).resolve().parents[2] / "docs" / "contract-decisions.md"
 
@@ -26,12 +27,17 @@ def contract() -> Contract:
     return Contract.load()
 
 
-def every_check() -> set[str]:
-    """Every check the suite runs, as "operation.check"."""
-    checks = {check.key for check in BEHAVIOUR_CHECKS}
-    checks |= {f"{operation}.{check.name}" for check in RESPONSE_CHECKS for operation in check.operations}
-    checks |= {f"{operation}.{name}" for operation in BY_NAME for name in SCHEMATHESIS_CHECKS}
-    return checks
+def checks_defined() -> set[Check]:
+    """Every Check object the checks' modules define."""
+    import conformance.judge.checks as package
+
+    return {
+        value
+        for module in vars(package).values()
+        if getattr(module, "__name__", "").startswith("conformance.judge.checks.")
+        for value in vars(module).values()
+        if isinstance(value, Check)
+    }
 
 
 def is_claimed(part) -> bool:
@@ -80,8 +86,8 @@ def test_every_decision_of_the_spec_names_a_decision_of_the_docs(contract: Contr
             assert named and named.group(1) in written, f"{part}: name one of {sorted(written)}"
 
 
-def test_the_fuzzed_schema_holds_only_claimed_keywords(contract: Contract) -> None:
-    document = contract.for_schemathesis({operation.operation_id for operation in OPERATIONS})
+def test_the_documented_schema_holds_only_claimed_keywords(contract: Contract) -> None:
+    document = contract.documented({operation.operation_id for operation in OPERATIONS}, claims())
     schemas = claimed("schema")
 
     def walk(node: object, where: str) -> None:
@@ -90,7 +96,7 @@ def test_the_fuzzed_schema_holds_only_claimed_keywords(contract: Contract) -> No
         for keyword in node:
             if keyword in CONSTRAINTS:
                 assert keyword in schemas.get(where, ()), (
-                    f"{where}: {keyword} given to schemathesis unclaimed"
+                    f"{where}: {keyword} in the documented contract unclaimed"
                 )
         for name, sub in node.get("properties", {}).items():
             walk(sub, f"{where}/properties/{name}")
@@ -109,14 +115,17 @@ def test_the_fuzzed_schema_holds_only_claimed_keywords(contract: Contract) -> No
             assert {f"{definition['operationId']} {code}" for code in given} <= set(statuses)
 
 
-def test_every_check_asserts_a_rule() -> None:
-    orphans = sorted(check for check in every_check() if not rules_of(check))
-    assert orphans == [], "add these checks to a rule of conformance/rules.py"
+def test_every_check_judges_a_rule() -> None:
+    named = {each.check for rule in RULES for each in rule.checks}
+    orphans = sorted(check.name for check in checks_defined() - named)
+    assert orphans == [], "name these checks in a rule of conformance/judge/rules.py"
 
 
-def test_every_rule_names_only_checks_that_exist() -> None:
-    unknown = sorted({check for rule in RULES for check in rule.checks} - every_check())
-    assert unknown == []
+def test_a_rule_names_its_checks_by_reference_and_only_for_operations_they_judge() -> None:
+    for rule in RULES:
+        for each in rule.checks:
+            assert isinstance(each.check, Check), rule.id
+            assert set(each.operations) <= set(each.check.operations), (rule.id, each.check.name)
 
 
 def test_every_documented_rule_has_a_check_and_a_source() -> None:
@@ -128,20 +137,11 @@ def test_every_documented_rule_has_a_check_and_a_source() -> None:
 
 def test_inferred_rules_are_those_of_the_inferred_operation() -> None:
     inferred = [rule for rule in RULES if rule.kind is Kind.INFERRED]
-    assert inferred and all(check.startswith("redeem.") for rule in inferred for check in rule.checks)
+    assert inferred and all(each.operations == ("redeem",) for rule in inferred for each in rule.checks)
 
 
-def test_the_spec_marks_decisions_beside_keywords_and_nowhere_else(contract: Contract) -> None:
-    """Client generators read the spec: no allOf, anyOf or oneOf exists only to carry a marker."""
-
-    def walk(node: object, where: str) -> None:
-        if isinstance(node, dict):
-            for keyword in ("allOf", "anyOf", "oneOf"):
-                assert keyword not in node, f"{where}: {keyword}"
-            for key, value in node.items():
-                walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{where}/{index}")
-
-    walk(contract.document, "#")
+def test_every_rule_that_recorded_traffic_cannot_show_has_a_probe_that_shows_it() -> None:
+    shown = {rule.id for probe in PROBES for rule in probe.shows}
+    for rule in RULES:
+        if not rule.recorded:
+            assert rule.id in shown, f"{rule.id}: only a probe can show it, and none does"

@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
-from conformance.contract import Contract
-from conformance.operations import OPERATIONS
+from conformance.judge.contract import Contract
+from conformance.judge.operations import OPERATIONS
+from conformance.judge.rules import claims
 
 ALL = {operation.operation_id for operation in OPERATIONS}
 REDEEM_PATH = "/v1/campaigns/{slug}/redeem"
@@ -20,7 +21,7 @@ def contract() -> Contract:
 
 @pytest.fixture(scope="module")
 def fuzzed(contract: Contract) -> dict:
-    return contract.for_schemathesis(ALL)
+    return contract.documented(ALL, claims())
 
 
 def test_decided_keywords_are_left_out(fuzzed: dict) -> None:
@@ -85,11 +86,13 @@ def test_inferred_operations_are_the_ones_the_spec_marks(contract: Contract) -> 
 
 
 def test_only_the_named_operations_are_fuzzed(contract: Contract) -> None:
-    assert list(contract.for_schemathesis({"listCodeBatches"})["paths"]) == ["/v1/campaigns/codes/batches"]
+    assert list(contract.documented({"listCodeBatches"}, claims())["paths"]) == [
+        "/v1/campaigns/codes/batches"
+    ]
 
 
 def test_the_spec_itself_is_untouched(contract: Contract) -> None:
-    contract.for_schemathesis(ALL)
+    contract.documented(ALL, claims())
     assert contract.document["components"]["schemas"]["Batch"]["additionalProperties"] is False
 
 
@@ -103,7 +106,7 @@ def test_a_keyword_nobody_classified_is_found_and_never_given_to_schemathesis(co
         if part.decided is None and part.keyword == "maxLength" and "slug" in part.where
     ]
     assert len(unclassified) == 1  # tests/conformance/test_catalogue.py then fails on it
-    slug = planted.for_schemathesis(ALL)["components"]["schemas"]["GenerateCodesRequest"]["properties"][
+    slug = planted.documented(ALL, claims())["components"]["schemas"]["GenerateCodesRequest"]["properties"][
         "slug"
     ]
     assert "maxLength" not in slug

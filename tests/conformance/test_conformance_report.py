@@ -13,8 +13,9 @@ import pytest
 from conformance_kit import ALL_OPERATIONS, SUITE_ARGUMENTS
 from helpers_browser import launched_chromium
 
-from conformance import evaluate, progress
-from conformance.rules import RULES
+from conformance import evaluate
+from conformance.judge.rules import RULES
+from conformance.reports import progress
 from mockserver import create_app
 
 
@@ -39,7 +40,7 @@ def test_the_html_page_shows_verdict_rules_and_each_failure_offline(browser: obj
     assert page.title() == "GamifyHost conformance report"
     assert page.inner_text("#verdict").startswith("Verdict: NOT CONFORMANT")
     assert page.locator("tr.rule").count() == len(RULES)
-    assert "documented rules checked" in page.inner_text("#rules")
+    assert "documented rules judged" in page.inner_text("#rules")
     failure = page.locator("#operation-verify details.failure").first
     assert "verify_matches_generated_batch" in failure.inner_text()
     assert "POST http://testserver/v1/campaigns/codes/verify" in failure.locator("pre.request").inner_text()
@@ -55,7 +56,7 @@ def test_the_junit_report_has_a_testcase_per_check(check_in_process: Callable, t
     report = check_in_process(broken.stats_not_adding_up(), "--junit-xml", str(junit))
     text = junit.read_text(encoding="utf-8")
     assert report.exit_code == 1
-    assert text.count("<testcase") >= len(report.ledger.outcomes)
+    assert text.count("<testcase") >= len(report.judge.books.outcomes)
     assert '<testcase classname="stats" name="stats_add_up"><failure message="Expected totalCodes' in text
     assert (
         'name="revoked_secret_refused"' in text
@@ -74,19 +75,18 @@ def test_progress_comes_first_then_a_line_per_operation_and_phase() -> None:
     assert lines[4] == "  preflight: the secret reaches --slug"
     groups = [tuple(line.split()[:2]) for line in lines[5:] if not line.startswith("  ...")]
     expected = {(name, phase) for name in ("generate", "batches", "verify", "stats", "redeem")
-                for phase in ("checks", "examples", "coverage", "fuzzing")}  # fmt: skip
+                for phase in ("probes", "examples", "coverage", "fuzzing")}  # fmt: skip
     assert expected | {("batches", "counts"), ("stats", "counts"), ("redeem", "counts")} == set(groups)
     assert len(groups) == len(set(groups))  # each once, when it finished
-    assert all(phase == "counts" for _operation, phase in groups[-3:])  # the quiet checks come last
+    assert all(phase == "counts" for _operation, phase in groups[-3:])  # the probes of counts come last
 
 
 def test_a_heartbeat_speaks_when_nothing_finished_for_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(progress, "HEARTBEAT", 0.1)
     stream = io.StringIO()
     shown = progress.Progress(stream)
-    shown.requests = lambda: 7
     shown.expect("generate", "coverage", "request", 3)
-    shown.start()
+    shown.start(lambda: 7)
     deadline = time.monotonic() + 5
     while "running" not in stream.getvalue() and time.monotonic() < deadline:
         time.sleep(0.05)

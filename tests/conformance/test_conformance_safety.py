@@ -11,10 +11,10 @@ from asgi_rewrite import Answer, Asked, recording
 from conformance_kit import ALL_OPERATIONS, SUITE_ARGUMENTS
 
 from conformance import evaluate
-from conformance.api import requested_batch_size
-from conformance.fuzzing import capped, schemathesis_config
-from conformance.operations import DEFAULT_OPERATION_NAMES, GENERATE, REDEEM, VERIFY
-from conformance.settings import resolve
+from conformance.judge.operations import DEFAULT_OPERATION_NAMES, GENERATE, REDEEM, VERIFY
+from conformance.sources.active.fuzzing import capped, schemathesis_config
+from conformance.sources.active.target import requested_batch_size
+from conformance.sources.settings import resolve
 from mockserver import create_app
 from mockserver.kit.serving import serve_in_thread
 
@@ -48,8 +48,8 @@ def test_no_request_asks_for_more_than_the_cap_but_the_local_boundary_check(
     # In process, the 10001 boundary check is allowed: a conforming target refuses it.
     assert {size for size in asked_sizes(log) if size > 3} == {10001}
     assert created(log) and max(created(log)) <= 3
-    assert report.ledger.codes_created == sum(created(log))
-    assert report.ledger.requests_sent == len(log)  # the probes of schemathesis's checks included
+    assert report.session.traffic.codes_created == sum(created(log))
+    assert report.session.traffic.requests_sent == len(log)  # every request goes through the run's session
 
 
 def test_a_remote_target_is_never_asked_for_more_than_max_batch_size() -> None:
@@ -66,11 +66,11 @@ def test_a_remote_target_is_never_asked_for_more_than_max_batch_size() -> None:
     assert max(asked_sizes(log)) <= 5  # 10001 included: held back
     assert max(created(log)) <= 5
     assert "remote: every request may reach production; at most 5 codes a batch" in report.summary
-    assert "SKIPPED  batch_size_10001_rejected: held back: batchSize 10,001" in report.summary
+    assert "SKIPPED  probe batch_size_10001: held back: batchSize 10,001" in report.summary
     assert "Held back, to keep the target safe (not sent):\n  - batchSize 10,001" in report.summary
-    assert "skipped: generate.batch-size-range" not in report.summary  # 0 and 10000 checks still ran it
+    assert "not judged: generate.batch-size-range" not in report.summary  # batchSize 0 still shows it
     assert {asked.method for asked, _answer in log} == {"GET", "POST"}  # no undeclared method probed
-    assert report.ledger.requests_sent == len(log)
+    assert report.session.traffic.requests_sent == len(log)
 
 
 def test_max_batch_size_lets_the_boundary_through_to_a_remote_target() -> None:
@@ -89,8 +89,10 @@ def test_max_batch_size_lets_the_boundary_through_to_a_remote_target() -> None:
         )
     assert report.exit_code == 0, report.summary
     assert "Held back" not in report.summary
-    assert report.ledger.outcomes[("generate", "batch_size_10001_rejected")].status == "passed"
-    assert report.ledger.outcomes[("generate", "batch_size_10000_accepted")].status == "passed"
+    probes = report.session.probes
+    assert probes[("generate", "batch_size_10001")].ran and probes[("generate", "batch_size_10000")].ran
+    outcomes = report.judge.books.outcomes
+    assert outcomes[("generate", "batch_size_out_of_range_refused")].judged >= 2  # 0 and 10,001
 
 
 def test_read_only_sends_no_generate_nor_redeem_request(check_in_process: Callable) -> None:
@@ -101,18 +103,20 @@ def test_read_only_sends_no_generate_nor_redeem_request(check_in_process: Callab
     assert {(asked.method, asked.path) for asked, _answer in log if asked.method != "GET"} == {
         ("POST", VERIFY.path)
     }
-    ledger = report.ledger
-    assert ledger.batches_created == 0 and ledger.codes_redeemed == 0
-    assert "SKIPPED  batch_size_10000_accepted: --read-only: this check creates" in report.summary
+    traffic = report.session.traffic
+    assert traffic.batches_created == 0 and traffic.codes_redeemed == 0
+    assert "SKIPPED  probe batch_size_10000: --read-only: this probe creates" in report.summary
     assert "(needs a run without --read-only)" in report.summary
-    passed = {key for key, outcome in ledger.outcomes.items() if outcome.status == "passed"}
+    judged = {
+        key for key, outcome in report.judge.books.outcomes.items() if outcome.judged and not outcome.failed
+    }
     assert {
-        ("verify", "unknown_code_not_found"),
+        ("verify", "made_up_code_not_found"),
         ("verify", "response_schema_conformance"),
         ("stats", "response_schema_conformance"),
         ("stats", "stats_add_up"),
-        ("stats", "total_batches_match_listing"),
-    } <= passed
+        ("stats", "counts_follow_what_happened"),
+    } <= judged
 
 
 def test_the_other_environments_secret_only_reads(check_in_process: Callable) -> None:
@@ -132,9 +136,9 @@ def test_the_other_environments_secret_only_reads(check_in_process: Callable) ->
 def test_operations_restrict_the_checks(check_in_process: Callable) -> None:
     report = check_in_process(create_app(), "--operations", "batches", "--read-only")
     assert report.exit_code == 0, report.summary
-    assert {operation for operation, _check in report.ledger.outcomes} == {"batches"}
+    assert {operation for operation, _check in report.judge.books.outcomes} == {"batches"}
     assert "generate  POST" not in report.summary
-    assert "skipped: generate.count (needs --operations with generate)" in report.summary
+    assert "not judged: generate.count (needs --operations with generate)" in report.summary
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from conformance.contract import Contract
-from conformance.leniency import is_plain, readable_body, readable_query, taking_is_lenient
+from conformance.judge.contract import Contract
+from conformance.judge.leniency import is_plain, readable_body, readable_query, taking_is_lenient
+from conformance.judge.rules import claims
 
 CONTRACT = Contract.load()
-DOCUMENT = CONTRACT.for_schemathesis({"generateCodes", "listCodeBatches", "verifyCode"})
+DOCUMENT = CONTRACT.documented({"generateCodes", "listCodeBatches", "verifyCode"}, claims())
 GENERATE = CONTRACT.request_schema(DOCUMENT, "generateCodes")
 VERIFY = CONTRACT.request_schema(DOCUMENT, "verifyCode")
 LIST = CONTRACT.query_parameters(DOCUMENT, "listCodeBatches")
@@ -86,7 +88,8 @@ def test_verify_refuses_with_a_verdict_too() -> None:
         ("generateCodes", {**BODY, "pointsValue": 10_001}, {}, False),
         ("generateCodes", {**BODY, "expiresAt": "2001-01-01T00:00:00Z"}, {}, False),
         ("generateCodes", {**BODY, "slug": "other"}, {}, False),
-        ("generateCodes", {**BODY, "batchSize": 6}, {}, False),
+        ("generateCodes", {**BODY, "batchSize": 10_000}, {}, True),
+        ("generateCodes", {**BODY, "batchSize": 10_001}, {}, False),
         ("generateCodes", {**BODY, "x": 1}, {}, False),
         ("listCodeBatches", None, {"slug": "summer-promo", "page": "3", "limit": "20"}, True),
         ("listCodeBatches", None, {"slug": "summer-promo", "limit": "21"}, False),
@@ -96,4 +99,15 @@ def test_verify_refuses_with_a_verdict_too() -> None:
     ],
 )
 def test_only_plain_requests_must_be_taken(operation: str, body: Any, query: dict, plain: bool) -> None:
-    assert is_plain(operation, body, query, "summer-promo", max_batch=5) is plain
+    reached = {"summer-promo"}.__contains__  # the campaign the secret was answered a 2xx for
+    assert is_plain(operation, body, query, reached) is plain
+
+
+def test_an_expiry_is_plain_by_the_targets_clock() -> None:
+    later = {**BODY, "expiresAt": "2031-01-01T00:00:00Z"}
+    assert is_plain(
+        "generateCodes", later, {}, {"summer-promo"}.__contains__, datetime(2030, 6, 1, tzinfo=UTC)
+    )
+    assert not is_plain(
+        "generateCodes", later, {}, {"summer-promo"}.__contains__, datetime(2031, 6, 1, tzinfo=UTC)
+    )

@@ -1,0 +1,1 @@
+"""The entry points: the command line, the pytest plugin, and `python -m conformance.kit.local`."""
