@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
 
 from .instants import parse_instant
 
@@ -327,6 +329,21 @@ FORMATS.checks("uri")(
 )
 
 
+def _is_instant(value: str) -> bool:
+    try:
+        return bool(parse_instant(value))
+    except ValueError:
+        return False
+
+
+# The same formats for jsonschema-rs, which calls them with strings only.
+FAST_FORMATS = {
+    "date-time": _is_instant,
+    "uuid": lambda value: bool(_UUID.fullmatch(value)),
+    "uri": lambda value: bool(urlsplit(value).scheme and urlsplit(value).netloc),
+}
+
+
 @dataclass(frozen=True)
 class DocumentedOperation:
     """One operation of the documented contract: its request and the answers it may give."""
@@ -367,10 +384,23 @@ class Documented:
                     contract.query_parameters(self.document, operation_id),
                     statuses,
                 )
+        self._fast: dict[int, Any] = {}
         self._validators: dict[int, Draft202012Validator] = {}
 
-    def validator(self, schema: dict[str, Any]) -> Draft202012Validator:
-        found = self._validators.get(id(schema))
-        if found is None:
-            found = self._validators[id(schema)] = Draft202012Validator(schema, format_checker=FORMATS)
-        return found
+    def error(self, schema: dict[str, Any], value: Any) -> ValidationError | None:
+        """Why `value` breaks `schema` (the most telling error), None when it keeps it.
+
+        jsonschema-rs says whether it does, ten times faster; jsonschema, only for what breaks it,
+        says why in a message a person reads.
+        """
+        fast = self._fast.get(id(schema))
+        if fast is None:
+            fast = self._fast[id(schema)] = jsonschema_rs.validator_for(
+                schema, formats=FAST_FORMATS, validate_formats=True
+            )
+        if fast.is_valid(value):
+            return None
+        slow = self._validators.get(id(schema))
+        if slow is None:
+            slow = self._validators[id(schema)] = Draft202012Validator(schema, format_checker=FORMATS)
+        return best_match(slow.iter_errors(value))

@@ -105,7 +105,7 @@ class Exchange:
     def text(self) -> str:
         return self.response_body.decode("utf-8", "replace")
 
-    @property
+    @cached_property
     def data(self) -> dict[str, Any]:
         """`data` of a success envelope, or {} when there is none."""
         if isinstance(self.payload, dict) and isinstance(self.payload.get("data"), dict):
@@ -121,7 +121,7 @@ class Exchange:
     def succeeded(self) -> bool:
         return 200 <= self.status < 300
 
-    @property
+    @cached_property
     def sent(self) -> dict[str, Any]:
         """The JSON object sent, {} when the body was something else."""
         return self.body if isinstance(self.body, dict) else {}

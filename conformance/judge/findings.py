@@ -61,8 +61,12 @@ class Books:
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def held(self, operation: str, check: str) -> None:
-        with self._lock:
-            self.outcomes.setdefault((operation, check), Outcome()).judged += 1
+        # The judge calls it for most checks of every exchange, under its own lock.
+        outcome = self.outcomes.get((operation, check))
+        if outcome is None:
+            with self._lock:
+                outcome = self.outcomes.setdefault((operation, check), Outcome())
+        outcome.judged += 1
 
     def failed(self, finding: Finding) -> None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -14,7 +15,15 @@ _RFC3339 = re.compile(
 
 def parse_instant(text: object) -> datetime:
     """The instant `text` names, in UTC; ValueError unless it is an RFC 3339 date-time with an offset."""
-    match = _RFC3339.fullmatch(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise ValueError(f"not an RFC 3339 date-time with an offset: {text!r}")
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> datetime:
+    # A batch's instants come back in every list that shows it: each is read once.
+    match = _RFC3339.fullmatch(text)
     if match is None:
         raise ValueError(f"not an RFC 3339 date-time with an offset: {text!r}")
     try:

@@ -79,6 +79,7 @@ class Judge:
         self.log: list[LogLine] | None = [] if keep_log else None
         self.listeners: list[Listener] = []
         self._checks = _checks_by_operation()
+        self._applicable: dict[tuple[str, int], list[Check]] = {}
         self._lock = threading.RLock()
         self._indexes = itertools.count(1)
 
@@ -104,9 +105,21 @@ class Judge:
         checks of counts): its exchanges carry the window's number in notes["window"]."""
         yield self.memory.new_window()
 
+    def begun(self, index: int, started: float) -> None:
+        """A request a source saw go out and will hand over, answered, later (the proxy, a HAR file's
+        entries read ahead): until then, no count is held to have seen everything that happened."""
+        with self._lock:
+            self.memory.in_flight[index] = started
+
+    def abandoned(self, index: int) -> None:
+        """A request begun that will never be handed over (its client went away mid-answer)."""
+        with self._lock:
+            self.memory.in_flight.pop(index, None)
+
     def unreachable(self, exchange: Exchange) -> None:
         """A request the target never answered: no violation of the target's, only counted."""
         with self._lock:
+            self.memory.in_flight.pop(exchange.index, None)
             self.books.unreachable += 1
             if self.log is not None:
                 self.log.append(
@@ -118,6 +131,7 @@ class Judge:
     def judge(self, exchange: Exchange) -> list[Finding]:
         """Hold one exchange to every check of its operation; the findings (also in `books`)."""
         with self._lock:
+            self.memory.in_flight.pop(exchange.index, None)
             operation = exchange.operation
             if operation is None:
                 self.books.ignored[f"{exchange.method} {exchange.path}"] += 1
@@ -126,8 +140,8 @@ class Judge:
             self.memory.roles.name(exchange.secret)
             findings = [
                 finding
-                for check in self._checks.get(operation.name, ())
-                if check.applies_to(exchange) and (finding := self._run(check, exchange)) is not None
+                for check in self._checks_for(operation.name, exchange.status)
+                if (finding := self._run(check, exchange)) is not None
             ]
             self._remember(exchange)
             if self.log is not None:
@@ -147,10 +161,19 @@ class Judge:
                 listener(finding, exchange)
         return findings
 
+    def _checks_for(self, operation: str, status: int) -> list[Check]:
+        """The checks of an operation that look at answers of this status's class."""
+        key = (operation, status // 100)
+        checks = self._applicable.get(key)
+        if checks is None:
+            every = self._checks.get(operation, ())
+            checks = self._applicable[key] = [check for check in every if check.answers.covers(status)]
+        return checks
+
     def _run(self, check: Check, exchange: Exchange) -> Finding | None:
         operation = exchange.operation.name  # type: ignore[union-attr]
         try:
-            held = check(exchange, self.memory)
+            held = check.function(exchange, self.memory)
         except Violation as violation:
             finding = self.finding(operation, check.name, str(violation), exchange, violation.earlier)
             self.books.failed(finding)

@@ -9,6 +9,7 @@ traffic in which nothing else touches its campaign (windows).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -102,8 +103,12 @@ class Memory:
     codes: dict[str, Batch] = field(default_factory=dict)  # every code seen generated, as generated
     redemptions: dict[str, Redemption] = field(default_factory=dict)  # the first 2xx redemption seen
     redeemed_in: dict[str, list[Redemption]] = field(default_factory=lambda: defaultdict(list))  # by slug
-    # Per (secret, slug): the batches it saw that secret generate, and the counts it read.
+    # Per (secret, slug): the batches it saw that secret generate (by when they were asked for, and
+    # when each answer came, sorted), and the counts it read.
     generated: dict[tuple[str | None, str], list[Batch]] = field(default_factory=lambda: defaultdict(list))
+    generated_ends: dict[tuple[str | None, str], list[float]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     readings: dict[tuple[str | None, str], list[Reading]] = field(default_factory=lambda: defaultdict(list))
     # Per (secret, slug, total): what each place of the list (0 first) showed, whatever page and limit.
     places: dict[tuple[str | None, str, int], dict[int, Place]] = field(
@@ -114,6 +119,8 @@ class Memory:
     clock_slack: float = CLOCK_JITTER  # the target is no earlier than offset - slack
     # A source that is the sole client of its campaigns makes its whole traffic one window.
     whole_window: int | None = None
+    # Requests a source saw go out and has not handed over yet: index -> when each started.
+    in_flight: dict[int, float] = field(default_factory=dict)
     # code -> (index, end) of the first verify that said it was REDEEMED
     verified_redeemed: dict[str, tuple[int, float]] = field(default_factory=dict)
     _windows: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -145,8 +152,12 @@ class Memory:
             own=own,
             window=self.window_of(exchange),
         )
-        self.batches.setdefault(remembered.id, remembered)
-        self.generated[(exchange.secret, remembered.slug)].append(remembered)
+        first = self.batches.setdefault(remembered.id, remembered)
+        if first is not remembered and (first.started, first.ended) == (exchange.started, exchange.ended):
+            return first  # the same exchange seen twice (a recording given twice): one batch
+        key = (exchange.secret, remembered.slug)
+        bisect.insort(self.generated[key], remembered, key=_started)
+        bisect.insort(self.generated_ends[key], remembered.ended)
         for code in codes:
             if isinstance(code, str):
                 self.codes.setdefault(code, remembered)
@@ -254,6 +265,10 @@ class Memory:
         """The redemption of `code` seen to end before `before` started."""
         redemption = self.redemptions.get(code) if isinstance(code, str) else None
         return redemption if redemption is not None and redemption.ended <= before.started else None
+
+
+def _started(batch: Batch) -> float:
+    return batch.started
 
 
 def _instant(value: object) -> datetime | None:

@@ -10,6 +10,7 @@ judge assumes nothing of them, but that each is its own holder's.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ API, FOREIGN, OTHER_ENV, REVOKED, INACTIVE, MADE_UP = (
 OWN_PARTNER = frozenset({API, OTHER_ENV})
 
 
+@functools.lru_cache(maxsize=256)
 def environment_of(secret: str | None) -> str | None:
     """TEST or LIVE by the prefix; None for no secret or one of another shape."""
     if secret is None:

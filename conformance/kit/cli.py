@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -138,13 +139,27 @@ def serve_proxy(settings: Settings, stream: TextIO | None) -> Session:
         f"(report so far: http://{host}:{port}/__conformance/report); Ctrl-C ends it\n"
     )
     out.flush()
+    # uvicorn stops on SIGINT and SIGTERM, then raises the signal again: here, that ends the session.
+    previous = {stop: signal.signal(stop, _stopped) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run()
+    except Stopped:
+        pass
     finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
         app.drain()
     if not server.started:
         session.unreachable = f"the proxy could not listen on {host}:{port}"
     return session
+
+
+class Stopped(Exception):
+    """SIGINT or SIGTERM, raised again by uvicorn once the proxy has stopped."""
+
+
+def _stopped(_signal: int, _frame: object) -> None:
+    raise Stopped
 
 
 def run(argv: Sequence[str] | None = None, *, app: Any = None) -> int:

@@ -39,6 +39,7 @@ def judge_har(paths: tuple[str, ...] | list[str], judge: Judge) -> None:
             while pending and pending[0][0] <= exchange.started:
                 _feed(judge, heapq.heappop(pending)[2])
             heapq.heappush(pending, (exchange.ended, exchange.index, exchange))
+            judge.begun(exchange.index, exchange.started)
         while pending:
             _feed(judge, heapq.heappop(pending)[2])
 

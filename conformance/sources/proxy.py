@@ -39,6 +39,9 @@ HOP_BY_HOP = frozenset(
 )  # fmt: skip
 JUDGED_BODY = 32 * 1024 * 1024  # the most of an answer the judge reads; the client gets all of it
 UPSTREAM_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# An idle connection to the upstream is let go after 2 s, before servers that keep one 5 s (uvicorn,
+# Node) close it: a request is never written on a connection its server is closing.
+UPSTREAM_LIMITS = httpx.Limits(max_keepalive_connections=32, keepalive_expiry=2.0)
 
 __all__ = ["BoundedHttpToolsProtocol", "CheckingProxy"]
 
@@ -91,7 +94,7 @@ class CheckingProxy:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.client = httpx.AsyncClient(
-                    timeout=UPSTREAM_TIMEOUT, follow_redirects=False, trust_env=False
+                    timeout=UPSTREAM_TIMEOUT, limits=UPSTREAM_LIMITS, follow_redirects=False, trust_env=False
                 )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -121,6 +124,25 @@ class CheckingProxy:
             if name.lower() not in HOP_BY_HOP and name.lower() != b"host"
         ]
         request_headers = headers_of(headers)
+        index = self.judge.next_index()
+        self.judge.begun(index, started)
+        try:
+            await self._pass_on(scope, send, target, headers, request_headers, body, started, index)
+        except BaseException:
+            self.judge.abandoned(index)  # the client went away: nothing to judge
+            raise
+
+    async def _pass_on(
+        self,
+        scope: dict[str, Any],
+        send: Any,
+        target: str,
+        headers: list[tuple[str, str]],
+        request_headers: dict[str, str],
+        body: bytes,
+        started: float,
+        index: int,
+    ) -> None:
         assert self.client is not None
         request = self.client.build_request(
             scope["method"], target, headers=[*headers, ("host", self.host)], content=body
@@ -133,7 +155,7 @@ class CheckingProxy:
             await _answer(send, 502, content)
             asked = (scope["method"], target, request_headers, body or None)
             self._passed(
-                *asked, 502, {"content-type": "application/json"}, content, started, unreachable=True
+                *asked, 502, {"content-type": "application/json"}, content, started, index, unreachable=True
             )
             return
         kept = [
@@ -155,7 +177,7 @@ class CheckingProxy:
         answer = decompressed(bytes(judged), response.headers.get("content-encoding", ""))
         asked = (scope["method"], target, request_headers, body or None)
         answered = (response.status_code, headers_of(response.headers.items()), answer)
-        self._passed(*asked, *answered, started, truncated=size > JUDGED_BODY)
+        self._passed(*asked, *answered, started, index, truncated=size > JUDGED_BODY)
 
     def _passed(
         self,
@@ -167,13 +189,14 @@ class CheckingProxy:
         response_headers: dict[str, str],
         response_body: bytes,
         started: float,
+        index: int,
         **notes: bool,
     ) -> None:
         """An exchange that passed, for the judge's thread."""
         kept = {name: True for name, value in notes.items() if value}
         exchange = Exchange(
             method, url, request_headers, request_body, status, response_headers, response_body,
-            started, time.time(), self.judge.next_index(), kept,
+            started, time.time(), index, kept,
         )  # fmt: skip
         self._pending.put(exchange)
 

@@ -228,7 +228,7 @@ def resolve(
     if har and proxy:
         raise SettingsError("give --har or --proxy, not both")
     if options.get("sole_client") and not (har or proxy):
-        raise SettingsError("--sole-client speaks of recorded or proxied traffic: give it with --har or --proxy")
+        raise SettingsError("--sole-client speaks of recorded or proxied traffic: give --har or --proxy")
     mode = HAR if har else PROXY if proxy else ACTIVE
     base_url = IN_PROCESS_URL if in_process else value("base_url")
     needed = {ACTIVE: ("base_url", "api_secret", "slug"), PROXY: ("base_url",), HAR: ()}[mode]

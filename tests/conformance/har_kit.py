@@ -20,6 +20,7 @@ from conformance_kit import ALL_OPERATIONS, INPUTS
 from conformance import Report, evaluate
 from conformance.judge import Judge
 from conformance.kit.cli import render
+from conformance.reports.json import report
 from conformance.sources import Session, resolve
 from conformance.sources.proxy import CheckingProxy
 from mockserver.kit.serving import serve_in_thread
@@ -129,14 +130,16 @@ class ThreeWays:
 
 
 @contextlib.contextmanager
-def proxy_in_front(upstream: str, *declared: str) -> Iterator[tuple[str, CheckingProxy, Session]]:
-    """The checking proxy in front of `upstream`, served on a free loopback port, judging as a sole client."""
-    settings = resolve(
-        {"proxy": "127.0.0.1:0", "base_url": upstream, "sole_client": True, **_options(declared)}, {}
-    )
-    judge = Judge(settings.roles(), settings.slugs(), sole_client=True, keep_log=True)
+def proxy_in_front(
+    upstream: str, *declared: str, sole_client: bool = True
+) -> Iterator[tuple[str, CheckingProxy, Session]]:
+    """The checking proxy in front of `upstream`, served on a free loopback port; the session it judges
+    is whole once the block ends."""
+    options = {"proxy": "127.0.0.1:0", "base_url": upstream, "sole_client": sole_client, **_options(declared)}
+    settings = resolve(options, {})
+    judge = Judge(settings.roles(), settings.slugs(), sole_client=sole_client, keep_log=True)
     session = Session(settings, judge)
-    proxy = CheckingProxy(upstream, judge, lambda: b"{}")
+    proxy = CheckingProxy(upstream, judge, lambda: json.dumps(report(session)).encode())
     with serve_in_thread(proxy) as proxy_url:
         yield proxy_url, proxy, session
     proxy.drain()

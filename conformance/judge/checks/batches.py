@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,7 +55,7 @@ def listing_has_no_codes(exchange: Exchange, memory: Memory) -> bool | None:
         for key in ("codes", "code")
         if key in batch
     ]
-    seen = [token for token in set(_TOKENS.findall(exchange.text)) if memory.batch_of(token) is not None]
+    seen = sorted(memory.codes.keys() & set(_TOKENS.findall(exchange.text)))
     leaks += [f"code {token}" for token in seen]
     if leaks:
         raise Violation(
@@ -168,18 +169,16 @@ def generated_batch_listed(exchange: Exchange, memory: Memory) -> bool | None:
     total, page, limit = numbers
     shown = batches_of(exchange)
     generated = memory.generated.get((exchange.secret, slug), ())
-    here = [
-        batch
-        for batch in generated
-        if batch.ended <= exchange.started and _page_holds(batch, shown, page, limit, total)
-    ]
+    holds = _page_holds(shown, page, limit, total)
+    here = [batch for batch in generated if batch.ended <= exchange.started and holds(batch)]
     # Every place of the list seen, this page's included: the list is whole, every batch is in it.
     whole = {**memory.places.get((exchange.secret, slug, total), {})}
     listed_ids = {place.batch for place in whole.values()} | {str(batch.get("id")) for batch in shown}
     pages_from = min([place.started for place in whole.values()] + [exchange.started])
     everywhere = []
     if len(whole.keys() | (_places(exchange) or {}).keys()) >= total:
-        everywhere = [batch for batch in generated if batch.ended <= pages_from and batch not in here]
+        on_page = {id(batch) for batch in here}
+        everywhere = [batch for batch in generated if batch.ended <= pages_from and id(batch) not in on_page]
     if not here and not everywhere:
         return None
     by_id = {str(batch.get("id")): batch for batch in shown}
@@ -195,7 +194,9 @@ def generated_batch_listed(exchange: Exchange, memory: Memory) -> bool | None:
     different = [
         f"{batch.id}: {'; '.join(found)}"
         for batch in here + everywhere
-        if batch.id in by_id and (found := differences(batch.fields, by_id[batch.id]))
+        if batch.id in by_id
+        and by_id[batch.id] != batch.fields
+        and (found := differences(batch.fields, by_id[batch.id]))
     ]
     if different:
         raise Violation(
@@ -205,30 +206,34 @@ def generated_batch_listed(exchange: Exchange, memory: Memory) -> bool | None:
     return True
 
 
-def _page_holds(batch: Batch, shown: list[dict[str, Any]], page: int, limit: int, total: int) -> bool:
-    """Whether this page must show the batch: it is the whole list, or the list's order (newest or
+def _page_holds(shown: list[dict[str, Any]], page: int, limit: int, total: int) -> Callable[[Batch], bool]:
+    """Whether this page must show a batch: it is the whole list, or the list's order (newest or
     oldest first, read from the page) puts the batch strictly inside what the page covers."""
     if page == 1 and len(shown) == total:
-        return True
+        return lambda batch: True
     instants = [_instant(batch_json.get("createdAt")) for batch_json in shown]
-    if batch.created_at is None or len(shown) < 2 or None in instants:
-        return False
+    if len(shown) < 2 or None in instants:
+        return lambda batch: False
     first, last = instants[0], instants[-1]
     assert first is not None and last is not None
-    if all(a >= b for a, b in itertools.pairwise(instants)) and first > last:
+    if all(a >= b for a, b in itertools.pairwise(instants)) and first > last:  # type: ignore[operator]
         newer_end, older_end = first, last  # newest first
         holds_newest, holds_oldest = page == 1, len(shown) < limit
-    elif all(a <= b for a, b in itertools.pairwise(instants)) and first < last:
+    elif all(a <= b for a, b in itertools.pairwise(instants)) and first < last:  # type: ignore[operator]
         newer_end, older_end = last, first  # oldest first
         holds_newest, holds_oldest = len(shown) < limit, page == 1
     else:
-        return False
-    created = batch.created_at
-    return (
-        older_end < created < newer_end
-        or (holds_newest and created > newer_end)
-        or (holds_oldest and created < older_end)
-    )
+        return lambda batch: False
+
+    def holds(batch: Batch) -> bool:
+        created = batch.created_at
+        return created is not None and (
+            older_end < created < newer_end
+            or (holds_newest and created > newer_end)
+            or (holds_oldest and created < older_end)
+        )
+
+    return holds
 
 
 def differences(generated: dict[str, Any], found: dict[str, Any]) -> list[str]:

@@ -9,6 +9,9 @@ redeemed, the codes whose expiry passed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from ..exchange import Exchange
 from ..findings import Violation
 from ..memory import Batch, Memory, Reading
@@ -35,20 +38,24 @@ def reading_of(exchange: Exchange, memory: Memory) -> Reading | None:
     return Reading(*where, window, batches, counts)  # type: ignore[arg-type]
 
 
-def _overlapping(memory: Memory, reading: Reading, before: Reading) -> bool:
-    """Whether a generate or a redemption seen of the campaign ran while one of the counts was taken."""
+def _spans(memory: Memory, reading: Reading) -> list[tuple[float, float]]:
+    """When each generate and redemption seen of the campaign ran."""
     spans = [
         (batch.started, batch.ended) for batch in memory.generated.get((reading.secret, reading.slug), ())
     ]
     spans += [(r.started, r.ended) for r in memory.redeemed_in.get(reading.slug, ())]
-    return any(
-        start < count.ended and end > count.started for start, end in spans for count in (reading, before)
-    )
+    return spans
 
 
-def _between(batch: Batch, earlier: Reading, later: Reading) -> bool:
-    """Whether a batch was surely made after the earlier count was taken and before the later."""
-    return earlier.ended <= batch.started and batch.ended <= later.started
+def _unsettled(memory: Memory, reading: Reading) -> bool:
+    """Whether a request that began before the count was answered is still to come: it may have
+    changed the counts, unseen as yet."""
+    return any(started < reading.ended for started in memory.in_flight.values())
+
+
+def _overlapping(spans: list[tuple[float, float]], count: Reading) -> bool:
+    """Whether something seen happening ran while the count was taken."""
+    return any(start < count.ended and end > count.started for start, end in spans)
 
 
 @check("batches", "stats", answers=Answers.SUCCESS)
@@ -59,18 +66,31 @@ def counts_follow_what_happened(exchange: Exchange, memory: Memory) -> bool | No
     if reading is None:
         return None
     key = (exchange.secret, exchange.query["slug"])
-    generated = memory.generated.get(key, ())
+    generated = memory.generated.get(key, [])  # by when each was asked for
+    seen = bisect.bisect_right(memory.generated_ends.get(key, []), reading.started)
     earlier = [other for other in memory.readings.get(key, ()) if other.ended <= reading.started]
+    # The batches made after the first of the earlier counts and seen before this one, in order:
+    # those made after any earlier count are a tail of them.
+    since = min((before.ended for before in earlier), default=reading.started)
+    recent = [
+        batch
+        for batch in generated[bisect.bisect_left(generated, since, key=_started) :]
+        if batch.ended <= reading.started
+    ]
+    starts = [batch.started for batch in recent]
+    codes_before = [0, *itertools.accumulate(batch.size for batch in recent)]
+    spans: list[tuple[float, float]] | None = None
     judged = False
     for before in earlier:
-        made = [batch for batch in generated if _between(batch, before, reading)]
-        codes = sum(batch.size for batch in made)
+        first = bisect.bisect_left(starts, before.ended)
+        made, codes = recent[first:], codes_before[-1] - codes_before[first]
         # Exact only in one window, with nothing seen happening while either count was taken.
-        exact = (
-            reading.window is not None
-            and reading.window == before.window
-            and not _overlapping(memory, reading, before)
-        )
+        exact = reading.window is not None and reading.window == before.window
+        if exact:
+            spans = _spans(memory, reading) if spans is None else spans
+            exact = not (
+                _overlapping(spans, reading) or _overlapping(spans, before) or _unsettled(memory, reading)
+            )
         judged |= _compare(reading, before, "batches", len(made), exact)
         if reading.codes and before.codes:
             if exact:
@@ -82,14 +102,18 @@ def counts_follow_what_happened(exchange: Exchange, memory: Memory) -> bool | No
                     before.exchange,
                     *(batch.exchange for batch in made),
                 )
-    seen = [batch for batch in generated if batch.ended <= reading.started]
-    if seen and reading.batches is not None and reading.batches < len(seen):
+    if seen and reading.batches is not None and reading.batches < seen:
+        latest = [batch for batch in generated if batch.ended <= reading.started][-5:]
         raise Violation(
-            f"Expected at least the {len(seen)} batches seen generated for this campaign; "
+            f"Expected at least the {seen} batches seen generated for this campaign; "
             f"received {reading.batches}",
-            *(batch.exchange for batch in seen[-5:]),
+            *(batch.exchange for batch in latest),
         )
     return True if judged or seen else None
+
+
+def _started(batch: Batch) -> float:
+    return batch.started
 
 
 def _compare(reading: Reading, before: Reading, what: str, made: int, exact: bool) -> bool:
@@ -128,8 +152,9 @@ def _window_counts(reading: Reading, before: Reading, made: list[Batch], memory:
     ]
     change["activeCodes"] -= len(redeemed)
     change["redeemedCodes"] += len(redeemed)
+    made_ids = {id(batch) for batch in made}
     for batch in memory.generated.get((reading.secret, reading.slug), ()):
-        if batch in made or batch.expires_at is None or batch.ended > before.started:
+        if id(batch) in made_ids or batch.expires_at is None or batch.ended > before.started:
             continue
         expiry = batch.expires_at.timestamp()
         if memory.surely_after(before.started, expiry) or memory.surely_before(reading.ended, expiry):

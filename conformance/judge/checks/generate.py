@@ -3,6 +3,8 @@ documented refusals of batchSize and pointsValue."""
 
 from __future__ import annotations
 
+import re
+import string
 from collections import Counter
 from datetime import timedelta
 
@@ -18,6 +20,8 @@ from ._registry import Answers, check, is_integer, listed, sent
 PREFIX_LENGTH = 4
 RANDOM_LENGTH = 8
 CONFUSING = "O0I1L"
+_ALLOWED = "".join(sorted(set(string.ascii_uppercase + string.digits) - set(CONFUSING)))
+_RANDOM_PART = re.compile(f"[{_ALLOWED}]{{{RANDOM_LENGTH}}}")
 # The generate page's error table.
 BATCH_SIZE_RANGE = "batchSize must be between 1 and 10000"
 POINTS_POSITIVE = "pointsValue must be positive"
@@ -100,6 +104,8 @@ def code_random_part(exchange: Exchange, _memory: Memory) -> bool | None:
     wrong = []
     for code in _codes(exchange):
         random_part = code.rpartition("-")[2]
+        if _RANDOM_PART.fullmatch(random_part):
+            continue
         bad = sorted(
             {char for char in random_part if char in CONFUSING or not (char.isupper() or char.isdigit())}
         )

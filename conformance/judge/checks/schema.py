@@ -8,8 +8,6 @@ an answer open, leniency.py says what a deployment may do.
 
 from __future__ import annotations
 
-from jsonschema.exceptions import best_match
-
 from ..contract import DocumentedOperation
 from ..exchange import Exchange
 from ..findings import Violation
@@ -58,7 +56,7 @@ def response_schema_conformance(exchange: Exchange, memory: Memory) -> bool | No
     key, schema = found
     if exchange.payload is None and not exchange.response_body.strip().startswith((b"{", b"[", b"null")):
         raise Violation(f"Expected a JSON answer of the {key} schema; received {exchange.describe_answer()}")
-    error = best_match(memory.documented.validator(schema).iter_errors(exchange.payload))
+    error = memory.documented.error(schema, exchange.payload)
     if error is not None:
         place = "".join(f"[{part!r}]" for part in error.absolute_path) or "the answer"
         raise Violation(
@@ -130,7 +128,7 @@ def _keeps_schema(exchange: Exchange, documented: DocumentedOperation, memory: M
             exchange.body is None and exchange.request_body.strip() != b"null"
         ):
             return False
-        if best_match(memory.documented.validator(documented.body).iter_errors(exchange.body)) is not None:
+        if memory.documented.error(documented.body, exchange.body) is not None:
             return False
     for name, parameter in documented.query.items():
         if name not in exchange.query:
@@ -143,6 +141,6 @@ def _keeps_schema(exchange: Exchange, documented: DocumentedOperation, memory: M
             if not (text.lstrip("-").isascii() and text.lstrip("-").isdigit()):
                 return False
             value = int(text)
-        if best_match(memory.documented.validator(parameter["schema"]).iter_errors(value)) is not None:
+        if memory.documented.error(parameter["schema"], value) is not None:
             return False
     return True
