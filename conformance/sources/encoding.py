@@ -24,6 +24,6 @@ def decompressed(content: bytes, encoding: str) -> bytes:
                     content = zlib.decompress(content, -zlib.MAX_WBITS)
             elif coding == "br" and brotli is not None:
                 content = brotli.decompress(content)
-        except (zlib.error, OSError, Exception):
-            return content  # saved decoded already
+        except Exception:  # zlib.error, brotli.error: saved decoded already
+            return content
     return content

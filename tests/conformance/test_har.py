@@ -1,16 +1,24 @@
 """`gamifyhost-conformance --har FILE`: recorded traffic judged by the same rules, and nothing sent.
 
 HAR files come from a recorder at the mock (plain, base64 and gzip, base64 and brotli), from a real
-Chromium (Playwright's record_har_path), and broken on purpose to see each refused in one line.
+Chromium (Playwright's record_har_path), from a real mitmproxy (mitmdump --set hardump), in the shape
+Firefox's devtools save, and broken on purpose to see each refused in one line.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import signal
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import broken_servers as broken
 import httpx
 import pytest
 from conformance_kit import ALL_OPERATIONS, SUITE_ARGUMENTS
@@ -19,7 +27,7 @@ from helpers_browser import launched_chromium
 
 from conformance import evaluate
 from mockserver import create_app
-from mockserver.kit.serving import serve_in_thread
+from mockserver.kit.serving import free_port, serve_in_thread
 
 ACME = "sk_test_acme_mock_secret"
 
@@ -197,3 +205,109 @@ def test_a_har_recorded_by_chromium_through_playwright_is_judged(tmp_path: Path)
     outcomes = report.judge.books.outcomes
     assert outcomes[("redeem", "redeemed_once")].judged == 1  # the first redemption; the second was refused
     assert outcomes[("verify", "redeemed_code_not_valid_again")].judged == 1
+
+
+@contextlib.contextmanager
+def recording_mitmproxy(mitmdump: Path, upstream: str, har: Path, home: Path) -> Iterator[str]:
+    """mitmdump as a reverse proxy in front of `upstream`, writing `har` when it is stopped."""
+    port = free_port()
+    command = [
+        mitmdump, "--mode", f"reverse:{upstream}", "--listen-host", "127.0.0.1", "--listen-port", str(port),
+        "--set", f"hardump={har}", "--set", f"confdir={home}", "--quiet",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert process.poll() is None, process.stderr.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "mitmdump did not listen within 30 s"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGINT)  # mitmdump writes the HAR as it stops
+        process.wait(timeout=30)
+
+
+def test_a_har_written_by_mitmproxy_is_judged(mitmdump: Path, tmp_path: Path) -> None:
+    """The suite's own run against the mock through a real mitmproxy; mitmproxy's HAR of it conforms,
+    every exchange of it judged."""
+    har = tmp_path / "mitmproxy.har"
+    with (
+        serve_in_thread(create_app()) as upstream,
+        recording_mitmproxy(mitmdump, upstream, har, tmp_path / "mitmproxy") as proxy_url,
+    ):
+        active = evaluate(["--base-url", proxy_url, *SUITE_ARGUMENTS, *ALL_OPERATIONS], environ={})
+    assert active.exit_code == 0, active.summary
+    entries = json.loads(har.read_text())["log"]["entries"]
+    assert entries[0]["request"]["url"].startswith(upstream)  # mitmproxy records the upstream's URL
+    report = evaluate(["--har", str(har), *DECLARED, "--sole-client"], environ={})
+    assert report.exit_code == 0, report.summary
+    books = report.judge.books
+    assert books.judged + sum(books.ignored.values()) == len(entries) and books.judged > 300
+
+
+def test_mitmproxys_recording_of_a_broken_server_fails_it(mitmdump: Path, tmp_path: Path) -> None:
+    """A redeem that awards the batch's size instead of the code's points, caught in mitmproxy's HAR."""
+    har = tmp_path / "mitmproxy.har"
+    secret = {"X-API-Secret": ACME}
+    with (
+        serve_in_thread(broken.redeem_awards_batch_size()) as upstream,
+        recording_mitmproxy(mitmdump, upstream, har, tmp_path / "mitmproxy") as proxy_url,
+        httpx.Client(base_url=proxy_url, headers=secret) as client,
+    ):
+        asked = {"slug": "summer-promo", "batchSize": 3, "pointsValue": 40}
+        code = client.post("/v1/campaigns/codes/generate", json=asked).json()["data"]["codes"][0]
+        redeemed = client.post("/v1/campaigns/summer-promo/redeem", json={"code": code, "userId": "u1"})
+        assert redeemed.json()["data"]["pointsAwarded"] == 3
+    report = evaluate(["--har", str(har), "--api-secret", ACME], environ={})
+    assert report.exit_code == 1, report.summary
+    assert "redeem.redemption_awards_code_points" in {f.key for f in report.judge.books.violations}
+
+
+def firefox_shaped(entries: list[dict]) -> dict:
+    """Entries as Firefox's devtools save them ("Save All As HAR"): local times with an offset, a page
+    each entry refers to, request bodies with `params`, answers saved decoded under the
+    Content-Encoding header they came with, and Firefox's own underscore fields."""
+    shaped = []
+    for entry in json.loads(json.dumps(entries)):
+        started = entry["startedDateTime"].replace("Z", "+00:00")
+        moment = datetime.fromisoformat(started).astimezone(timezone(timedelta(hours=1)))
+        entry["startedDateTime"] = moment.isoformat(timespec="milliseconds")
+        entry["time"] = round(entry["time"])
+        entry.update(pageref="page_1", _securityState="insecure", serverIPAddress="127.0.0.1")
+        entry["request"].setdefault("cookies", [])
+        if "postData" in entry["request"]:
+            entry["request"]["postData"]["params"] = []
+        entry["response"]["headers"].append({"name": "Content-Encoding", "value": "gzip"})
+        entry["response"]["cookies"] = []
+        entry["timings"] = {
+            "blocked": 0,
+            "dns": 0,
+            "connect": 0,
+            "ssl": 0,
+            "send": 0,
+            "wait": entry["time"],
+            "receive": 0,
+        }
+        shaped.append(entry)
+    page = {
+        "startedDateTime": shaped[0]["startedDateTime"],
+        "id": "page_1",
+        "title": "shop",
+        "pageTimings": {},
+    }
+    creator = {"name": "Firefox", "version": "128.0"}
+    return {
+        "log": {"version": "1.2", "creator": creator, "browser": creator, "pages": [page], "entries": shaped}
+    }
+
+
+def test_a_har_in_firefoxs_shape_is_judged(recorded: dict[str, Path], tmp_path: Path) -> None:
+    entries = json.loads(recorded["plain"].read_text())["log"]["entries"]
+    har = tmp_path / "firefox.har"
+    har.write_text(json.dumps(firefox_shaped(entries), indent=2))
+    report = evaluate(["--har", str(har), *DECLARED, "--sole-client"], environ={})
+    assert report.exit_code == 0, report.summary
+    assert report.judge.books.judged == len(entries)
