@@ -1,7 +1,10 @@
 """Benchmark the mock on each store against a bare Starlette app on the same uvicorn settings,
-in one run, and time the conformance suite against the mock, at once and 100 ms away.
+in one run; time the conformance suite against the mock, at once and 100 ms away; and measure
+the suite's judge of other traffic: its proxy against the mock direct, and a HAR of 100,000
+exchanges.
 
-    python bench/run.py [--seconds 3] [--rounds 3] [--stall-seconds 60] [--only server|conformance]
+    python bench/run.py [--seconds 3] [--rounds 3] [--stall-seconds 60]
+                        [--only server|conformance|traffic] [--har-exchanges 100000]
 
 Needs `wrk` on the PATH (Debian/Ubuntu: `apt-get install wrk`). The PostgreSQL figures need a
 server: GAMIFYHOST_BENCH_POSTGRESQL (or GAMIFYHOST_TEST_POSTGRESQL) names it, and the bench
@@ -493,6 +496,227 @@ def conformance_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
+# -- the judge of other traffic: the proxy, and recorded HAR files ---------------------------------
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def proxy_command(port: int, upstream_port: int) -> list[str]:
+    return [sys.executable, "-m", "conformance", "--proxy", f"127.0.0.1:{port}", "--base-url",
+            f"http://127.0.0.1:{upstream_port}", "--api-secret", SECRET]  # fmt: skip
+
+
+def proxy_rows(fixtures: Path, seconds: int, rounds: int) -> list[tuple[str, str, str]]:
+    """The proxy in front of the mock: the latency it adds, one request at a time, and its throughput
+    at 16 connections, both against the mock direct, measured alternately in the same run."""
+    rows = []
+    mock_port, proxy_port = free_port(), free_port()
+    generate_body = {"slug": "bench-gen", "batchSize": 100, "pointsValue": 5}
+    with (
+        server(mock_command(mock_port, fixtures), mock_port),
+        server(proxy_command(proxy_port, mock_port), proxy_port),
+    ):
+        for name, method, path, body in (
+            ("list batches", "GET", LIST_PATH, None),
+            ("generate(100)", "POST", GENERATE_PATH, generate_body),
+        ):
+            direct, proxied = [], []
+            for _ in range(200):  # warm both up
+                request(mock_port, method, path, body)
+                request(proxy_port, method, path, body)
+            for _ in range(2000):
+                for port, timings in ((mock_port, direct), (proxy_port, proxied)):
+                    started = time.perf_counter()
+                    status, _ = request(port, method, path, body)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    if status != 200:
+                        raise CouldNotMeasure(f"{method} {path} answered {status} on port {port}")
+            added = statistics.median(proxied) - statistics.median(direct)
+            added99 = percentile(proxied, 0.99) - percentile(direct, 0.99)
+            rows.append((f"proxy: {name}, added latency, median", f"{added:.2f} ms", "<= 1 ms"))
+            rows.append(("  p99", f"{added99:.2f} ms", "<= 5 ms"))
+        request(mock_port, "POST", "/__mock/reset")
+        for name, path, body in (
+            ("list batches", LIST_PATH, None),
+            ("generate(100)", GENERATE_PATH, generate_body),
+        ):
+            figures: dict[str, list[float]] = {"direct": [], "proxied": [], "behind": []}
+            for _ in range(rounds):
+                figures["direct"].append(wrk(mock_port, path, seconds, body))
+                figures["proxied"].append(wrk(proxy_port, path, seconds, body))
+                # The judge works in the time the traffic leaves it: its report waits until it has
+                # judged all that passed, so the next run does not share the machine with it.
+                started = time.perf_counter()
+                status, _ = request(proxy_port, "GET", "/__conformance/report")
+                figures["behind"].append(time.perf_counter() - started)
+                if status != 200:
+                    raise CouldNotMeasure(f"the proxy's report answered {status}")
+                request(mock_port, "POST", "/__mock/reset")
+            direct, proxied = statistics.median(figures["direct"]), statistics.median(figures["proxied"])
+            rows.append(
+                (
+                    f"proxy: {name} at 16 connections, requests/s",
+                    f"{proxied:,.0f} vs {direct:,.0f} direct",
+                    "",
+                )
+            )
+            rows.append(("  ratio to the mock direct", f"{proxied / direct:.2f}x", ">= 0.5x"))
+            behind = statistics.median(figures["behind"])
+            rows.append(
+                ("  the judge done with all of it, after the run", f"{behind:.1f} s (a {seconds} s run)", "")
+            )
+    return rows
+
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _code(number: int) -> str:
+    digits = []
+    for _ in range(8):
+        number, digit = divmod(number, len(CODE_ALPHABET))
+        digits.append(CODE_ALPHABET[digit])
+    return "BENC-" + "".join(digits)
+
+
+def _har_entry(moment: float, method: str, url: str, body: dict | None, answer: dict) -> str:
+    """One HAR entry: a JSON request and its 200 JSON answer, at `moment`."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment * 1000) % 1000:03d}Z"
+    request_headers = [
+        {"name": "Content-Type", "value": "application/json"},
+        {"name": "X-API-Secret", "value": SECRET},
+        {"name": "User-Agent", "value": "bench/1.0"},
+        {"name": "Accept", "value": "*/*"},
+    ]
+    asked = {"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": request_headers}
+    if body is not None:
+        asked["postData"] = {"mimeType": "application/json", "text": json.dumps(body)}
+    text = json.dumps(answer)
+    answered = {
+        "status": 200,
+        "statusText": "OK",
+        "httpVersion": "HTTP/1.1",
+        "headers": [
+            {"name": "content-type", "value": "application/json"},
+            {"name": "server", "value": "bench"},
+        ],
+        "content": {"size": len(text), "mimeType": "application/json", "text": text},
+    }
+    return json.dumps({"startedDateTime": stamp, "time": 1.0, "request": asked, "response": answered})
+
+
+def _stats(campaign: dict) -> dict:
+    codes, redeemed = campaign["codes"], campaign["redeemed"]
+    counts = {"totalCodes": codes, "activeCodes": codes - redeemed, "redeemedCodes": redeemed}
+    counts.update(expiredCodes=0, revokedCodes=0, totalBatches=len(campaign["batches"]))
+    return {"status": "success", "data": counts}
+
+
+def _cycle(number: int, moment: float, campaign: dict, slug: str, codes: list[str]) -> list[tuple]:
+    """One round of a partner's traffic on a campaign: stats, generate, the list, verify, redeem,
+    verify again, stats; its exchanges as (method, url, body, answer)."""
+    base = "http://api.bench.test/v1/campaigns"
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    batch = {
+        "id": f"00000000-0000-4000-8000-{number:012d}",
+        "campaignId": "c1d2e3f4-a5b6-7890-1234-567890abcdef",
+    }
+    batch.update(batchSize=len(codes), pointsValue=50, label="bench", expiresAt=None, createdAt=created)
+    cycle: list[tuple] = [("GET", f"{base}/codes/stats?slug={slug}", None, _stats(campaign))]
+    generated = {
+        "batch": batch,
+        "codes": codes,
+        "count": len(codes),
+        "gameUrl": f"https://app.test/campaign/{slug}",
+    }
+    asked = {"slug": slug, "batchSize": len(codes), "pointsValue": 50}
+    cycle.append(("POST", f"{base}/codes/generate", asked, {"status": "success", "data": generated}))
+    campaign["batches"].insert(0, batch)
+    campaign["codes"] += len(codes)
+    page = {"batches": campaign["batches"][:20], "total": len(campaign["batches"]), "page": 1, "limit": 20}
+    cycle.append(("GET", f"{base}/codes/batches?slug={slug}", None, {"status": "success", "data": page}))
+    verdict = {
+        "valid": True,
+        "status": "ACTIVE",
+        "pointsValue": 50,
+        "campaignName": slug,
+        "campaignSlug": slug,
+    }
+    verdict.update(expired=False, message="Code is valid and redeemable")
+    cycle.append(("POST", f"{base}/codes/verify", {"code": codes[0]}, {"status": "success", "data": verdict}))
+    redeemed = {"code": codes[0], "userId": "u", "pointsAwarded": 50, "batchId": batch["id"]}
+    redeemed.update(campaignSlug=slug, redeemedAt=created)
+    asked = {"code": codes[0], "userId": "u"}
+    cycle.append(("POST", f"{base}/{slug}/redeem", asked, {"status": "success", "data": redeemed}))
+    campaign["redeemed"] += 1
+    again = {**verdict, "valid": False, "status": "REDEEMED", "message": "Code status is REDEEMED"}
+    cycle.append(("POST", f"{base}/codes/verify", {"code": codes[0]}, {"status": "success", "data": again}))
+    cycle.append(("GET", f"{base}/codes/stats?slug={slug}", None, _stats(campaign)))
+    return cycle
+
+
+def write_har(path: Path, exchanges: int) -> int:
+    """A recording of `exchanges` exchanges of one partner's consistent traffic over 100 campaigns
+    (bench/run.py's own: see _cycle); its size in bytes."""
+    campaigns: dict[str, dict] = {}
+    moment, written, codes = 1_800_000_000.0, 0, 0
+    with open(path, "w", encoding="utf-8") as out:
+        out.write('{"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"}, "entries": [\n')
+        while written < exchanges:
+            slug = f"bench{written // 7 % 100:03d}"
+            campaign = campaigns.setdefault(slug, {"batches": [], "codes": 0, "redeemed": 0})
+            batch_codes = [_code(codes + i) for i in range(20)]
+            codes += len(batch_codes)
+            for method, url, body, answer in _cycle(written, moment, campaign, slug, batch_codes):
+                if written == exchanges:
+                    break
+                moment += 0.002
+                out.write(("" if written == 0 else ",\n") + _har_entry(moment, method, url, body, answer))
+                written += 1
+        out.write("\n]}}\n")
+    return path.stat().st_size
+
+
+def har_rows(work: Path, exchanges: int) -> list[tuple[str, str, str]]:
+    """The judge of a large recording: its time and peak memory, as `gamifyhost-conformance --har`."""
+    har = work / "bench.har"
+    size = write_har(har, exchanges)
+    command = [sys.executable, str(ROOT / "bench" / "judge_har.py"), str(har), SECRET]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise CouldNotMeasure(f"judging the HAR failed: {done.stderr[-2000:]}")
+    exit_code, judged, took, peak = done.stdout.split()
+    if exit_code != "0" or int(judged) != exchanges:
+        raise CouldNotMeasure(
+            f"the bench's recording should conform, all of it judged: {done.stdout} {done.stderr}"
+        )
+    return [
+        (
+            f"judge: a HAR of {exchanges:,} exchanges ({size / 1e6:,.0f} MB)",
+            f"{float(took):.1f} s",
+            "<= 30 s",
+        ),
+        ("  peak memory", f"{int(peak) / 2**20:,.0f} MiB", "<= 1,024 MiB"),
+    ]
+
+
+def judge_memory_rows() -> list[tuple[str, str, str]]:
+    """What the judge keeps per code it remembers (bench/judge_memory.py)."""
+    command = [sys.executable, str(ROOT / "bench" / "judge_memory.py")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise CouldNotMeasure(f"measuring the judge's memory failed: {done.stderr[-2000:]}")
+    return [("judge: memory per remembered code (200,000 codes)", f"{float(done.stdout):.0f} bytes", "")]
+
+
+def traffic_rows(work: Path, seconds: int, rounds: int, exchanges: int) -> list[tuple[str, str, str]]:
+    fixtures = write_fixtures(work)
+    return [*proxy_rows(fixtures, seconds, rounds), *har_rows(work, exchanges), *judge_memory_rows()]
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--seconds", type=int, default=3, help="length of each wrk run (default 3)")
@@ -510,8 +734,14 @@ def main() -> int:
     )
     options.add_argument(
         "--only",
-        choices=("server", "conformance"),
-        help="measure the mock server only, or the conformance suite",
+        choices=("server", "conformance", "traffic"),
+        help="measure the mock server only, the conformance suite's runs, or its judge of other traffic",
+    )
+    options.add_argument(
+        "--har-exchanges",
+        type=int,
+        default=100_000,
+        help="exchanges in the recording the judge reads (100000)",
     )
     args = options.parse_args()
     if args.only != "conformance" and shutil.which("wrk") is None:
@@ -519,16 +749,16 @@ def main() -> int:
         return 2
     try:
         with tempfile.TemporaryDirectory() as work:
-            server_rows = args.only != "conformance"
             stores = [kind for kind in args.stores.split(",") if kind]
             if not set(stores) <= set(STORE_TARGETS):
                 options.error(f"--stores: not stores: {sorted(set(stores) - set(STORE_TARGETS))}")
-            rows = (
-                measure(args.seconds, args.rounds, args.stall_seconds, stores, Path(work))
-                if server_rows
-                else []
-            )
-            rows += [] if args.only == "server" else conformance_rows()
+            rows = []
+            if args.only in (None, "server"):
+                rows += measure(args.seconds, args.rounds, args.stall_seconds, stores, Path(work))
+            if args.only in (None, "conformance"):
+                rows += conformance_rows()
+            if args.only in (None, "traffic"):
+                rows += traffic_rows(Path(work), args.seconds, args.rounds, args.har_exchanges)
     except CouldNotMeasure as error:
         print(f"bench: could not measure: {error}", file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ is in rooms, arrows only downward:
 - `judge`: the catalogue (`judge.rules`), the checks that judge its rules, and what the judge
   remembers of the traffic it saw;
 - `sources`: where exchanges come from: `sources.active` (probes and schemathesis),
-  `sources.har`, `sources.proxy`;
+  `sources.har` (and the proxy's recordings), `sources.proxy` (forwarding in a process of its own,
+  `sources.forwarding`);
 - `reports`: progress lines, the summary, HTML, junit and JSON;
 - `kit`: the entry points: the command line `gamifyhost-conformance`, the pytest plugin, and
   `python -m conformance.kit.local`.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from ..reports import Progress, render, violation_line, write_files
 from ..reports.json import report as json_report
 from ..sources import Session, SettingsError, resolve
 from ..sources.active import run_active
-from ..sources.har import HarError, judge_har
+from ..sources.har import HarError, HarWriter, judge_har
 from ..sources.session import UNREACHABLE, USAGE
-from ..sources.settings import HAR, INPUTS, PROXY, READ_ONLY_HELP, SOLE_CLIENT_HELP, Settings
+from ..sources.settings import HAR, INPUTS, PROXY, READ_ONLY_HELP, RECORD_HELP, SOLE_CLIENT_HELP, Settings
 
 PROG = "gamifyhost-conformance"
 
@@ -52,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
         help="listen there as a reverse proxy to --base-url, judging every exchange that passes; "
         "Ctrl-C (or SIGTERM) ends it with the summary",
     )
+    cli.add_argument("--record", metavar="FILE", help=RECORD_HELP)
     return cli
 
 
@@ -105,9 +105,7 @@ def _recorded(settings: Settings) -> Session:
 
 def serve_proxy(settings: Settings, stream: TextIO | None) -> Session:
     """The proxy, until SIGINT or SIGTERM; every violation is printed the moment it is seen."""
-    import uvicorn
-
-    from ..sources.proxy import BoundedHttpToolsProtocol, CheckingProxy
+    from ..sources.proxy import CheckingProxy
 
     judge = Judge(settings.roles(), settings.slugs(), sole_client=settings.sole_client, keep_log=True)
     session = Session(settings, judge)
@@ -121,45 +119,20 @@ def serve_proxy(settings: Settings, stream: TextIO | None) -> Session:
         with judge.locked():
             return json.dumps(json_report(session), indent=2).encode()
 
+    def started() -> None:
+        out.write(
+            f"{PROG}: a proxy on http://{host}:{port} in front of {settings.base_url}; judging every "
+            f"exchange (report so far: http://{host}:{port}/__conformance/report); Ctrl-C ends it\n"
+            + (f"{PROG}: recording what passes in {settings.record}\n" if settings.record else "")
+        )
+        out.flush()
+
     judge.listeners.append(say)
-    app = CheckingProxy(settings.base_url, judge, report)
+    recorder = HarWriter(settings.record, PROG) if settings.record else None
     host, port = settings.proxy  # type: ignore[misc]
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        http=BoundedHttpToolsProtocol,
-        access_log=False,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    out.write(
-        f"{PROG}: a proxy on http://{host}:{port} in front of {settings.base_url}; judging every exchange "
-        f"(report so far: http://{host}:{port}/__conformance/report); Ctrl-C ends it\n"
-    )
-    out.flush()
-    # uvicorn stops on SIGINT and SIGTERM, then raises the signal again: here, that ends the session.
-    previous = {stop: signal.signal(stop, _stopped) for stop in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run()
-    except Stopped:
-        pass
-    finally:
-        for stop, handler in previous.items():
-            signal.signal(stop, handler)
-        app.drain()
-    if not server.started:
+    if not CheckingProxy(settings.base_url, judge, report, recorder).run(host, port, started):
         session.unreachable = f"the proxy could not listen on {host}:{port}"
     return session
-
-
-class Stopped(Exception):
-    """SIGINT or SIGTERM, raised again by uvicorn once the proxy has stopped."""
-
-
-def _stopped(_signal: int, _frame: object) -> None:
-    raise Stopped
 
 
 def run(argv: Sequence[str] | None = None, *, app: Any = None) -> int:

@@ -1,5 +1,6 @@
 """Recorded traffic: HAR 1.2 files (browsers' devtools, Playwright's record_har_path, mitmproxy), read
-entry by entry and handed to the judge in the order their answers came. Nothing is sent.
+entry by entry and handed to the judge in the order their answers came. Nothing is sent. And the
+proxy's own recordings (`HarWriter`), written entry by entry as exchanges pass.
 
 A HAR file's entries are read one at a time from its text, so a large recording costs its own
 size in memory and little more. Bodies may be base64 and compressed (gzip, deflate, br): both are
@@ -14,14 +15,13 @@ import heapq
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..judge import Exchange, Judge, headers_of
 from .encoding import decompressed
 
-TIME_PRECISION = 0.002  # seconds
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[')
 _SPACE = re.compile(r"[\s,]*")
 
@@ -104,8 +104,10 @@ def _where(error: json.JSONDecodeError) -> str:
 def _exchange(path: str, number: int, entry: Any) -> Exchange:
     try:
         request, response = entry["request"], entry["response"]
-        started = _instant(entry["startedDateTime"])
+        started, blur = _instant(entry["startedDateTime"])
         duration = float(entry.get("time") or 0) / 1000
+        if float(entry.get("time") or 0).is_integer():
+            blur += 0.001  # whole milliseconds (Firefox): the time may be cut by one
         post = request.get("postData") or {}
         content = response.get("content") or {}
         response_headers = headers_of((h["name"], h["value"]) for h in response.get("headers", ()))
@@ -121,10 +123,10 @@ def _exchange(path: str, number: int, entry: Any) -> Exchange:
             response_body=_body(
                 content.get("text"), content.get("encoding"), response_headers.get("content-encoding", "")
             ),
-            started=started,
-            # Tools write the start to the millisecond, cut down, and some the time in whole ones:
-            # the exchange surely ended within two milliseconds after what they add up to.
-            ended=started + max(duration, 0.0) + TIME_PRECISION,
+            # An exchange surely ran within its recorded start and end widened by what the tool
+            # rounded away: no two exchanges are ordered by less than their times tell.
+            started=started - blur,
+            ended=started + max(duration, 0.0) + blur,
             index=number,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -145,7 +147,96 @@ def _body(text: Any, encoding: Any, content_encoding: str) -> bytes:
     return str(text).encode("utf-8", "surrogatepass")
 
 
-def _instant(text: Any) -> float:
-    """startedDateTime (ISO 8601, any offset, Z or not) as seconds since the epoch."""
+def _instant(text: Any) -> tuple[float, float]:
+    """startedDateTime (ISO 8601, any offset, Z or not) as seconds since the epoch, and how far from
+    the instant it names the start may be: the last digit it gives (a millisecond for browsers and
+    Playwright, a microsecond for mitmproxy)."""
     value = str(text).strip().replace("Z", "+00:00").replace("z", "+00:00")
-    return datetime.fromisoformat(value).timestamp()
+    found = _FRACTION.search(value)
+    digits = len(found.group(1)) if found else 0
+    return datetime.fromisoformat(value).timestamp(), 10.0**-digits
+
+
+_FRACTION = re.compile(r"T[0-9:]+\.([0-9]+)")
+
+
+class HarWriter:
+    """A HAR 1.2 file written an entry at a time: what a proxy session passed on, as it passed.
+
+    Bodies are kept as text when they are UTF-8, base64 otherwise; answers as the judge read them
+    (decompressed). An exchange the upstream never answered is an entry of status 0. The file is
+    whole once `close()` ends its entries; a session killed before that leaves it cut short, which
+    `--har` says of it.
+    """
+
+    def __init__(self, path: str, creator: str) -> None:
+        self.path = path
+        try:
+            self._out: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        except OSError as error:
+            raise HarError(f"{path}: cannot write it: {error.strerror or error}") from None
+        header = {"version": "1.2", "creator": {"name": creator, "version": "1"}}
+        self._out.write('{"log": ' + json.dumps(header)[:-1] + ', "entries": [\n')
+        self._entries = 0
+
+    def add(self, exchange: Exchange, *, answered: bool = True) -> None:
+        entry = json.dumps(_entry(exchange, answered))
+        self._out.write(("" if self._entries == 0 else ",\n") + entry)
+        self._entries += 1
+        self._out.flush()
+
+    def close(self) -> None:
+        self._out.write("\n]}}\n")
+        self._out.close()
+
+
+def _entry(exchange: Exchange, answered: bool) -> dict[str, Any]:
+    started = datetime.fromtimestamp(exchange.started, UTC).isoformat(timespec="milliseconds")
+    request: dict[str, Any] = {
+        "method": exchange.method,
+        "url": exchange.url,
+        "httpVersion": "HTTP/1.1",
+        "headers": [{"name": name, "value": value} for name, value in exchange.request_headers.items()],
+        "queryString": [{"name": name, "value": value} for name, value in exchange.query.items()],
+        "cookies": [],
+        "headersSize": -1,
+        "bodySize": len(exchange.request_body or b""),
+    }
+    if exchange.request_body:
+        request["postData"] = {
+            "mimeType": exchange.request_headers.get("content-type", ""),
+            **_stored(exchange.request_body),
+        }
+    # The body is kept decompressed: its Content-Encoding no longer applies.
+    headers = [
+        {"name": name, "value": value}
+        for name, value in exchange.response_headers.items()
+        if name not in ("content-encoding", "content-length")
+    ]
+    content = {"size": len(exchange.response_body), "mimeType": exchange.content_type}
+    elapsed = round((exchange.ended - exchange.started) * 1000, 3)
+    return {
+        "startedDateTime": started.replace("+00:00", "Z"),
+        "time": elapsed,
+        "request": request,
+        "response": {
+            "status": exchange.status if answered else 0,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": headers,
+            "cookies": [],
+            "content": {**content, **_stored(exchange.response_body)} if answered else content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(exchange.response_body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": elapsed, "receive": 0},
+    }
+
+
+def _stored(body: bytes) -> dict[str, str]:
+    try:
+        return {"text": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"text": base64.b64encode(body).decode("ascii"), "encoding": "base64"}

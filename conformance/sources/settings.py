@@ -127,6 +127,10 @@ SOLE_CLIENT_HELP = (
     "lasts (nobody else generates, redeems or revokes meanwhile): the codes it sees generated are "
     "then held to what it sees of them, and counts to exactly what it sees happen"
 )
+RECORD_HELP = (
+    "with --proxy: also write what passes as a HAR file, entry by entry (secrets as sent, as in any "
+    "HAR), for --har to judge again"
+)
 IN_PROCESS_URL = "http://testserver"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "testserver"})
 # Remote targets get small batches and few examples: every request may reach production.
@@ -171,6 +175,7 @@ class Settings:
     mode: str = ACTIVE
     har: tuple[str, ...] = ()  # the HAR files to judge
     proxy: tuple[str, int] | None = None  # where the proxy listens
+    record: str | None = None  # the HAR file the proxy writes of what it passed on
 
     @property
     def is_remote(self) -> bool:
@@ -230,6 +235,8 @@ def resolve(
     if options.get("sole_client") and not (har or proxy):
         raise SettingsError("--sole-client speaks of recorded or proxied traffic: give --har or --proxy")
     mode = HAR if har else PROXY if proxy else ACTIVE
+    if options.get("record") and mode != PROXY:
+        raise SettingsError("--record writes what the proxy passes on: give it with --proxy")
     base_url = IN_PROCESS_URL if in_process else value("base_url")
     needed = {ACTIVE: ("base_url", "api_secret", "slug"), PROXY: ("base_url",), HAR: ()}[mode]
     given = {"base_url": base_url, "api_secret": value("api_secret"), "slug": value("slug")}
@@ -266,6 +273,7 @@ def resolve(
         mode=mode,
         har=har,
         proxy=_listen_address(proxy) if proxy else None,
+        record=options.get("record") or None,
     )
     _check_secrets(draft)
     kind = draft.kind

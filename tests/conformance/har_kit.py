@@ -140,9 +140,8 @@ def proxy_in_front(
     judge = Judge(settings.roles(), settings.slugs(), sole_client=sole_client, keep_log=True)
     session = Session(settings, judge)
     proxy = CheckingProxy(upstream, judge, lambda: json.dumps(report(session)).encode())
-    with serve_in_thread(proxy) as proxy_url:
+    with proxy.serving() as proxy_url:
         yield proxy_url, proxy, session
-    proxy.drain()
 
 
 def _options(arguments: tuple[str, ...]) -> dict[str, str]:

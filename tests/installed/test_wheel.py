@@ -137,6 +137,52 @@ def test_a_shared_mock_knows_its_fixtures_secrets_and_refuses_a_reset_between_wo
         mock.wait(timeout=20)
 
 
+TRAFFIC_SECTION = "Judging traffic it did not send: HAR files and a checking proxy"
+# Waits until a port takes connections (after a block that starts a server in the background).
+LISTENING = """
+listening() {
+  for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "nothing listens on port $1" >&2; return 1
+}
+"""
+
+
+def test_the_readme_worked_example_of_judging_traffic_runs_in_order(
+    source_tree: Path, scripts: Path, tmp_path: Path
+) -> None:
+    """The section's ```sh blocks, as written, in one bash session against a fresh mock: the proxy
+    records the session, stops with its verdict, and its recording is judged again. Every line a
+    block shows as `# output` is printed."""
+    blocks = re.findall(r"```sh\n(.*?)```", readme_section(source_tree, TRAFFIC_SECTION), re.S)
+    assert len(blocks) >= 3
+    mock_port, proxy_port = str(free_port()), str(free_port())
+    script = LISTENING
+    for block in blocks:
+        script += block.replace("8000", mock_port).replace("8001", proxy_port)
+        if block.rstrip().endswith("&"):  # a server started in the background: let it listen first
+            script += f"listening {proxy_port}\n"
+    mock = subprocess.Popen(
+        [scripts / "gamifyhost-mock", "--port", mock_port, "--no-access-log"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        result = run(
+            ["bash", "-e", "-o", "pipefail", "-c", LISTENING + f"listening {mock_port}\n" + script], tmp_path
+        )
+    finally:
+        mock.terminate()
+        mock.wait(timeout=20)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    printed = result.stdout.splitlines()
+    shown = [line[2:] for block in blocks for line in block.splitlines() if line.startswith("# ")]
+    assert shown and all(line in printed for line in shown), (shown, output)
+    assert output.count("Verdict: CONFORMANT") == 2, output  # the proxy's, and its recording's
+    assert "recording what passes in session.har" in output
+    assert (tmp_path / "session.har").is_file() and (tmp_path / "verdict.json").is_file()
+
+
 LOCAL_MOCK_INPUTS = [
     "--api-secret", "sk_test_acme_mock_secret",
     "--slug", "summer-promo",
