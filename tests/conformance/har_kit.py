@@ -22,6 +22,7 @@ from conformance.judge import Judge
 from conformance.kit.cli import render
 from conformance.reports.json import report
 from conformance.sources import Session, resolve
+from conformance.sources.har import HarWriter
 from conformance.sources.proxy import CheckingProxy
 from mockserver.kit.serving import serve_in_thread
 
@@ -131,15 +132,16 @@ class ThreeWays:
 
 @contextlib.contextmanager
 def proxy_in_front(
-    upstream: str, *declared: str, sole_client: bool = True
+    upstream: str, *declared: str, sole_client: bool = True, record: Path | None = None
 ) -> Iterator[tuple[str, CheckingProxy, Session]]:
-    """The checking proxy in front of `upstream`, served on a free loopback port; the session it judges
-    is whole once the block ends."""
+    """The checking proxy in front of `upstream`, served on a free loopback port (recording in `record`
+    if given); the session it judges is whole once the block ends."""
     options = {"proxy": "127.0.0.1:0", "base_url": upstream, "sole_client": sole_client, **_options(declared)}
     settings = resolve(options, {})
     judge = Judge(settings.roles(), settings.slugs(), sole_client=sole_client, keep_log=True)
     session = Session(settings, judge)
-    proxy = CheckingProxy(upstream, judge, lambda: json.dumps(report(session)).encode())
+    recorder = HarWriter(str(record), "tests") if record is not None else None
+    proxy = CheckingProxy(upstream, judge, lambda: json.dumps(report(session)).encode(), recorder)
     with proxy.serving() as proxy_url:
         yield proxy_url, proxy, session
 

@@ -22,6 +22,7 @@ from har_kit import DECLARED, proxy_in_front
 from test_readme_curl import MOCK, RECORDER, examples
 
 import mockserver
+from conformance import evaluate
 from mockserver.kit.serving import free_port, serve_in_thread
 
 ACME = "sk_test_acme_mock_secret"
@@ -136,6 +137,92 @@ def test_answers_stream_and_connections_are_kept_alive() -> None:
             http.get(f"{proxy_url}/again")
     clients = {seen["client"] for seen in echo.seen}
     assert len(echo.seen) == 4 and len(clients) == 1  # one upstream connection, kept alive
+
+
+def exchange_raw(proxy_url: str, data: bytes, *, until: bytes = b"", wait: float = 5.0) -> bytes:
+    """Bytes sent as they are on one connection; what comes back until `until` is in it, or the
+    connection ends."""
+    host, port = proxy_url.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=wait) as raw:
+        raw.sendall(data)
+        while not (until and until in received):
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    return received
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection() -> None:
+    echo = Echo()
+    with serve_in_thread(echo) as upstream, proxy_in_front(upstream) as (proxy_url, _proxy, _session):
+        asked = b"".join(b"GET /%d HTTP/1.1\r\nHost: h\r\n\r\n" % n for n in (1, 2, 3))
+        answers = exchange_raw(proxy_url, asked, until=b'{"echo": "/3"}')
+    assert [answer.split(b"\r\n", 1)[0] for answer in answers.split(b"HTTP/1.1 ")[1:]] == [
+        b"418 I'm a Teapot"
+    ] * 3
+    assert answers.index(b'"/1"') < answers.index(b'"/2"') < answers.index(b'"/3"')
+    assert [seen["path"] for seen in echo.seen] == ["/1", "/2", "/3"]
+
+
+def test_head_http_1_0_and_expect_100_continue() -> None:
+    echo = Echo()
+    with serve_in_thread(echo) as upstream, proxy_in_front(upstream) as (proxy_url, _proxy, _session):
+        head = httpx.head(f"{proxy_url}/any")
+        echo.release.set()  # /stream sends all of it at once
+        old = exchange_raw(proxy_url, b"GET /stream HTTP/1.0\r\n\r\n")
+        body = b'{"code": "SUMM-AX7K9M2P"}'
+        expect = exchange_raw(
+            proxy_url,
+            b"POST /verify HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+            b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
+            until=b'{"echo": "/verify"}',
+        )
+    assert head.status_code == 418 and head.content == b""
+    # HTTP/1.0 has no chunks: a streamed answer goes on until the connection closes.
+    assert old.startswith(b"HTTP/1.1 200") and b"transfer-encoding" not in old.lower()
+    assert old.endswith(b"\r\n\r\nfirst second third")
+    assert expect.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 418")
+    assert echo.seen[-1]["body"] == body and "expect" not in dict(echo.seen[-1]["headers"])
+
+
+def test_an_upstream_that_hangs_up_mid_answer_ends_the_clients_connection_and_no_verdict() -> None:
+    """An answer cut short reaches the client cut short (never completed by the proxy), and the judge
+    holds nothing of it against the target."""
+
+    async def cut(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"100")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b'{"status":', "more_body": True})
+            raise RuntimeError("gone")  # uvicorn closes the connection
+
+    with (
+        serve_in_thread(cut) as upstream,
+        proxy_in_front(upstream, "--api-secret", ACME) as (proxy_url, _proxy, session),
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        httpx.get(f"{proxy_url}{STATS}", params={"slug": "summer-promo"}, headers={"X-API-Secret": ACME})
+    assert session.judge.books.judged == 0 and session.judge.books.findings == []
+
+
+def test_what_the_proxy_records_is_judged_again_to_the_same_verdict(tmp_path: Path) -> None:
+    har = tmp_path / "session.har"
+    with (
+        serve_in_thread(broken.verify_wrong_points()) as upstream,
+        proxy_in_front(upstream, "--api-secret", ACME, record=har) as (proxy_url, _proxy, session),
+        httpx.Client(base_url=proxy_url, headers={"X-API-Secret": ACME}) as client,
+    ):
+        asked = {"slug": "summer-promo", "batchSize": 2, "pointsValue": 5}
+        code = client.post(GENERATE, json=asked).json()["data"]["codes"][0]
+        client.post(VERIFY, json={"code": code})
+        client.get(STATS, params={"slug": "summer-promo"})
+    again = evaluate(["--har", str(har), "--api-secret", ACME], environ={})
+    live = sorted(finding.key for finding in session.judge.books.violations)
+    assert live == ["verify.verify_matches_generated_batch"]
+    assert sorted(finding.key for finding in again.judge.books.violations) == live
+    assert again.judge.books.judged == session.judge.books.judged == 3
 
 
 def test_the_mocks_caps_apply_and_nothing_past_them_goes_upstream() -> None:
