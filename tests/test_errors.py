@@ -23,7 +23,7 @@ def assert_envelope(response: Any, status: int) -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/"),
+        ("GET", "/v1"),
         ("GET", "/v1/nowhere"),
         ("GET", "/v1/campaigns/codes"),
         ("POST", "/v1/campaigns/codes/unknown"),

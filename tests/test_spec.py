@@ -70,8 +70,9 @@ def test_openapi_document_is_valid_openapi_3_1() -> None:
 
 
 def is_own_surface(path: str) -> bool:
-    """D10: the mock's own routes, outside the GamifyHost contract (admin API, docs, the spec file)."""
-    return path.startswith(("/__mock/", "/docs")) or path == "/openapi.yaml"
+    """D10: the mock's own routes, outside the GamifyHost contract (admin API, docs, the spec file, and
+    `/`, which leads to the dashboard or the docs)."""
+    return path.startswith(("/__mock/", "/docs")) or path in ("/openapi.yaml", "/")
 
 
 def gamifyhost_routes(app: Any) -> list[Any]:

@@ -52,7 +52,7 @@ def test_every_documented_keyword_and_status_is_claimed_by_a_documented_rule(con
         if p.decided is None and not is_claimed(p)
     ]
     assert unclaimed == [], (
-        "classify these in conformance/rules.py, or mark them x-mock-decision in openapi.yaml"
+        "classify these in conformance/judge/rules.py, or mark them x-mock-decision in openapi.yaml"
     )
 
 

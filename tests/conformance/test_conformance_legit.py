@@ -18,10 +18,10 @@ from conformance.reports import render
 from mockserver import create_app
 
 
-@pytest.mark.parametrize("seed", SEEDS[1:3])
+# Two seeds each: seed 2 in process here, seed 1 over HTTP through the proxy below.
 @pytest.mark.parametrize("make_app", LEGITIMATE.values(), ids=LEGITIMATE.keys())
-def test_a_legitimate_alternative_conforms(check_in_process: Callable, make_app: Callable, seed: int) -> None:
-    report = check_in_process(make_app(), *ALL_OPERATIONS, base=with_seed(seed))
+def test_a_legitimate_alternative_conforms(check_in_process: Callable, make_app: Callable) -> None:
+    report = check_in_process(make_app(), *ALL_OPERATIONS, base=with_seed(SEEDS[1]))
     assert report.exit_code == 0, report.summary
     assert report.summary.endswith("Verdict: CONFORMANT")
 
