@@ -16,7 +16,7 @@ import pytest
 from ..sources.settings import INPUTS, READ_ONLY_HELP, SettingsError, resolve
 
 if TYPE_CHECKING:
-    from ..sources.active import Run, Unit
+    from ..sources.active.run import Run, Unit
 
 RUN = pytest.StashKey["Run"]()
 REPORT = pytest.StashKey[str]()
@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _run(config: pytest.Config) -> Run:
     if RUN not in config.stash:
-        from ..sources.active import Run
+        from ..sources.active.run import Run
 
         options = {item.name: config.getoption(f"gh_{item.name}") for item in INPUTS}
         options["read_only"] = config.getoption("gh_read_only")
