@@ -79,7 +79,7 @@ def exchanges_of(path: str, judge: Judge | None = None) -> Iterator[Exchange]:
             entry, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise HarError(
-                f"{path}: not a HAR file, or cut short: entry {number + 1}: {error.msg} at {_where(error)}"
+                f"{path}: not a HAR file, or cut short: entry {number + 1}: {_why(error)}"
             ) from None
         number += 1
         yield _exchange(path, number, entry)
@@ -91,14 +91,15 @@ def _explain_not_har(path: str, text: str) -> None:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise HarError(f"{path}: not a HAR file: not JSON ({error.msg} at {_where(error)})") from None
+        raise HarError(f"{path}: not a HAR file: not JSON ({_why(error)})") from None
     if not isinstance(document, dict) or not isinstance(document.get("log"), dict):
         raise HarError(f'{path}: not a HAR file: no "log" object at its top')
     raise HarError(f'{path}: not a HAR file: its log has no "entries" list')
 
 
-def _where(error: json.JSONDecodeError) -> str:
-    return f"line {error.lineno}, column {error.colno}"
+def _why(error: json.JSONDecodeError) -> str:
+    """What the parser says, and where ("Unterminated string starting at line 4, column 84")."""
+    return f"{error.msg.removesuffix(' at')} at line {error.lineno}, column {error.colno}"
 
 
 def _exchange(path: str, number: int, entry: Any) -> Exchange:
@@ -191,7 +192,9 @@ class HarWriter:
 
 
 def _entry(exchange: Exchange, answered: bool) -> dict[str, Any]:
-    started = datetime.fromtimestamp(exchange.started, UTC).isoformat(timespec="milliseconds")
+    # Microseconds (ISO 8601 allows them, mitmproxy writes them): the judge orders exchanges by
+    # their times widened by the precision they were written with.
+    started = datetime.fromtimestamp(exchange.started, UTC).isoformat(timespec="microseconds")
     request: dict[str, Any] = {
         "method": exchange.method,
         "url": exchange.url,

@@ -94,7 +94,10 @@ class HarRecorder:
         if body:
             request["postData"] = {"mimeType": "application/json", "text": body.decode("utf-8", "replace")}
         return {
-            "startedDateTime": started.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            # Microseconds, as mitmproxy records them: with a browser's milliseconds, requests a
+            # millisecond apart cannot be ordered, and the exact counts of the run's windows (which
+            # catch a count moved from one status to another) would depend on the machine's speed.
+            "startedDateTime": started.isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "time": round(elapsed, 3),
             "request": request,
             "response": {
