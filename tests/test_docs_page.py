@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -109,3 +111,17 @@ def test_the_start_up_log_says_where_the_api_the_dashboard_and_the_docs_are(tmp_
         assert httpx.get(f"{base_url}/", follow_redirects=True).url == f"{base_url}/__mock/"
     for url in (f"{base_url}/v1/campaigns/codes/", f"{base_url}/__mock/", f"{base_url}/docs"):
         assert url in logged, logged
+
+
+def test_a_second_mock_on_a_taken_port_says_so_in_one_line_and_says_nothing_else(tmp_path: Path) -> None:
+    with mock_process(output=tmp_path / "first.log") as (_process, base_url):
+        port = base_url.rpartition(":")[2]
+        second = subprocess.run(
+            [sys.executable, "-m", "mockserver", "--port", port], capture_output=True, text=True, timeout=60
+        )
+        assert httpx.get(f"{base_url}/__mock/health").status_code == 200  # the first one is untouched
+    assert second.returncode == 2 and second.stdout == ""
+    assert second.stderr == (
+        f"gamifyhost-mock: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(is a mock already running there? stop it, or choose another --port)\n"
+    )

@@ -274,8 +274,9 @@ def create_app(
 
 
 def _lifespan(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """Says where everything is once the server listens (`app.state.announce`, set by the command
-    line); closes the store when it stops (a SQLite file then checkpoints its log)."""
+    """Says where everything is as the server starts (`app.state.announce`, set by the command
+    line, which has made sure the port is free); closes the store when it stops (a SQLite file then
+    checkpoints its log)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import signal
+import socket
 import ssl
 import sys
 from collections.abc import Callable, Sequence
@@ -180,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "the memory store lives in one process"
             )
         tls = tls_of(args)
+        check_listenable(args.host, args.port)
         app = build_app(args)  # in this process too: a bad option or store is said once, here
     except UsageError as error:
         print(f"gamifyhost-mock: {error}", file=sys.stderr)
@@ -221,6 +224,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def check_listenable(host: str, port: int) -> None:
+    """Bind the address as uvicorn will, and let it go: a port already taken is said in one line,
+    before the start-up lines say where the mock is."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        taken = error.errno == errno.EADDRINUSE
+        hint = " (is a mock already running there? stop it, or choose another --port)" if taken else ""
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
 
 
 class Terminated(Exception):
