@@ -126,6 +126,19 @@ def test_what_is_not_the_api_is_counted_and_named_as_ignored(
     )
 
 
+def test_a_har_without_the_apis_traffic_conforms_vacuously_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "empty.har"
+    path.write_text(
+        json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": []}})
+    )
+    report = evaluate(["--har", str(path)], environ={})
+    assert report.exit_code == 0, report.summary
+    assert "Exchanges judged: 0;" in report.summary
+    assert report.summary.endswith(
+        "Verdict: CONFORMANT, vacuously: no exchange of the API's passed, nothing was judged"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [
@@ -135,6 +148,10 @@ def test_what_is_not_the_api_is_counted_and_named_as_ignored(
         (b'{"entries": []}', 'not a HAR file: no "log" object at its top'),
         (b'{"log": {"entries": [{"request": {"method": "GET"', "cut short: entry 1"),
         (b'{"log": {"entries": []', "cut short: nothing closes its log after the entries"),
+        (
+            b'{"log": {"entries": [{"request": {"url": "http://h',
+            "entry 1: Unterminated string starting at line 1",
+        ),
         (b'{"log": {"entries": [{"startedDateTime": "x"}]}}', "entry 1 is not a HAR entry"),
         (b"\xff\xfe{", "not UTF-8 text"),
     ],
@@ -145,6 +162,7 @@ def test_what_is_not_the_api_is_counted_and_named_as_ignored(
         "no-log",
         "cut-in-an-entry",
         "cut-after-entries",
+        "cut-in-a-string",
         "bad-entry",
         "binary",
     ],
