@@ -210,15 +210,8 @@ def batch_size_out_of_range_refused(exchange: Exchange, memory: Memory) -> bool 
     """A batchSize outside 1 to 10,000 gets 400 batchSize must be between 1 and 10000 (once the secret
     and the campaign pass)."""
     size = _json_integer(sent(exchange, "batchSize"))
-    if not _only_wrong(exchange, "batchSize", size is not None and not 1 <= size <= LARGEST_BATCH):
-        return None
-    if exchange.status in (401, 403, 404) or not memory.roles.usable(exchange.secret):
-        return None
-    if exchange.status == 400 and exchange.message == BATCH_SIZE_RANGE:
-        return True
-    raise Violation(
-        f"Expected 400 {BATCH_SIZE_RANGE} for batchSize {size}; received {exchange.describe_answer()}"
-    )
+    out = size is not None and not 1 <= size <= LARGEST_BATCH
+    return _refused(exchange, memory, "batchSize", size, out, BATCH_SIZE_RANGE)
 
 
 @check("generate")
@@ -226,12 +219,18 @@ def points_value_not_positive_refused(exchange: Exchange, memory: Memory) -> boo
     """A pointsValue of 0 or less gets 400 pointsValue must be positive (once the secret and the
     campaign pass)."""
     points = _json_integer(sent(exchange, "pointsValue"))
-    if not _only_wrong(exchange, "pointsValue", points is not None and points < 1):
+    out = points is not None and points < 1
+    return _refused(exchange, memory, "pointsValue", points, out, POINTS_POSITIVE)
+
+
+def _refused(
+    exchange: Exchange, memory: Memory, name: str, value: int | None, wrong: bool, message: str
+) -> bool | None:
+    """A request whose only wrong field is `name` gets 400 `message`, once its secret and campaign pass."""
+    if not _only_wrong(exchange, name, wrong):
         return None
     if exchange.status in (401, 403, 404) or not memory.roles.usable(exchange.secret):
         return None
-    if exchange.status == 400 and exchange.message == POINTS_POSITIVE:
+    if exchange.status == 400 and exchange.message == message:
         return True
-    raise Violation(
-        f"Expected 400 {POINTS_POSITIVE} for pointsValue {points}; received {exchange.describe_answer()}"
-    )
+    raise Violation(f"Expected 400 {message} for {name} {value}; received {exchange.describe_answer()}")
