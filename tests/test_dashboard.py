@@ -212,7 +212,7 @@ def test_the_page_fits_and_paints_its_data_first_after_a_conformance_run(
     assert outside == [], f"cut off at {width} px: {outside}"
     one_row = page.evaluate(
         """() => {
-          const items = [...document.querySelectorAll("header > :not(#message)")];
+          const items = [...document.querySelectorAll("header > :not(#message):not([hidden])")];
           const boxes = items.map(item => item.getBoundingClientRect());
           return Math.max(...boxes.map(box => box.top)) < Math.min(...boxes.map(box => box.bottom));
         }"""
@@ -232,3 +232,50 @@ def test_the_page_fits_and_paints_its_data_first_after_a_conformance_run(
         assert shot.stat().st_size > 30_000
         print(f"\n{shot.name}: {shot.stat().st_size:,} bytes, {shot}")
     context.close()
+
+
+def test_with_an_admin_token_the_page_asks_for_it_once_and_the_tab_keeps_it(browser: Any) -> None:
+    token = "dashboard-token-0123456789"
+    with mockserver.running(admin_token=token) as guarded:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(guarded.base_url + "/__mock/")
+        # No data before the token: the form asks for it.
+        page.locator("#token").wait_for()
+        assert page.locator("#message").inner_text() == "This mock's admin API asks for its token."
+        assert page.get_by_text("Summer Promo 2025").count() == 0
+        # A wrong one is refused, and asked for again.
+        page.locator("#token").fill("not-the-token")
+        page.get_by_role("button", name="Unlock").click()
+        page.get_by_text("That token was refused").wait_for()
+        assert page.get_by_text("Summer Promo 2025").count() == 0
+        # The right one shows the mock, which then updates itself.
+        page.locator("#token").fill(token)
+        page.get_by_role("button", name="Unlock").click()
+        page.get_by_text("Summer Promo 2025").first.wait_for()
+        assert page.locator("#token-form").is_hidden()
+        httpx.post(
+            guarded.base_url + GENERATE,
+            json={"slug": "summer-promo", "batchSize": 3, "pointsValue": 5},
+            headers=auth(),
+        ).raise_for_status()
+        campaign_block(page, FIXTURE_CAMPAIGN_ID).get_by_text("153 codes", exact=False).wait_for(
+            timeout=LIVE_UPDATE_MS
+        )
+        # Its buttons send the token too.
+        page.get_by_role("button", name="+1 day").click()
+        page.get_by_text("Clock +1 day: done").wait_for()
+        # A reload keeps it for the tab's session; another tab's session asks again.
+        page.reload()
+        page.get_by_text("Summer Promo 2025").first.wait_for()
+        assert page.locator("#token-form").is_hidden()
+        assert page.evaluate("sessionStorage.getItem('gamifyhost-mock-admin-token')") == token
+        other = browser.new_context().new_page()
+        other.goto(guarded.base_url + "/__mock/")
+        other.locator("#token").wait_for()
+        assert other.get_by_text("Summer Promo 2025").count() == 0
+        other.context.close()
+        context.close()
+    assert errors == []

@@ -78,10 +78,22 @@ def checked_instant(instant: datetime) -> datetime:
     return instant
 
 
+def admitted(request: Request) -> bool:
+    """Whether the request may see what the mock holds: no admin token is set, or it carries it."""
+    guard = request.app.state.admin_token
+    return guard is None or guard.admits(request.scope["headers"])
+
+
 async def health(request: Request) -> Response:
-    """Healthy (200) while the store keeps what it is given; 503 after a write it could not keep."""
+    """Healthy (200) while the store keeps what it is given; 503 after a write it could not keep.
+
+    Open to probes when an admin token is set: without the token, only whether it is healthy."""
     codes = request.app.state.codes
     failure = codes.store.healthy()
+    if not admitted(request):
+        if failure is not None:
+            return error_response(503, "Service unavailable: the store failed")
+        return success({"healthy": True})
     if failure is not None:
         return error_response(503, f"Service unavailable: the store {codes.store.name} failed: {failure}")
 
@@ -269,8 +281,12 @@ def _dashboard_page() -> bytes:
 async def dashboard(request: Request) -> Response:
     """One page over this API: partners, campaigns, batches, the journal; clock, revoke, reset.
 
-    It comes with what those endpoints answer now, so that its first paint shows the mock."""
+    It comes with what those endpoints answer now, so that its first paint shows the mock; when
+    the admin API asks for a token, it comes empty and asks for the token first."""
     codes, journal = request.app.state.codes, request.app.state.journal
+    headers = {"Content-Security-Policy": DASHBOARD_POLICY, "Cache-Control": "no-store"}
+    if not admitted(request):
+        return Response(_dashboard_page(), media_type="text/html; charset=utf-8", headers=headers)
 
     def state() -> dict[str, Any]:
         partners = overview(codes)  # refreshes the domain first: the clock is the shared one
@@ -285,7 +301,6 @@ async def dashboard(request: Request) -> Response:
     page = _dashboard_page().replace(
         b"<!--INITIAL-STATE-->", b'<script id="initial-state" type="application/json">' + data + b"</script>"
     )
-    headers = {"Content-Security-Policy": DASHBOARD_POLICY, "Cache-Control": "no-store"}
     return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
 

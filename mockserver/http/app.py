@@ -34,6 +34,7 @@ from ..spec import SPEC_PATH, Operation, Spec, load_spec
 from ..stores import open_store, sqlite_url
 from ..timestamps import parse_timestamp
 from .admin import ADMIN_ROUTES
+from .admin_token import AdminToken
 from .docs_page import docs_routes
 from .faults import Faults
 from .journal import OWN_PATHS, Journal
@@ -146,6 +147,12 @@ class MockApp(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(OWN_PATHS) or scope["path"] == "/":
+            guard = self.state.admin_token
+            if guard is not None and scope["type"] == "http" and guard.guards(scope["path"]):
+                refusal = guard.refusal(scope["headers"])
+                if refusal is not None:
+                    await guard.refuse(send, refusal)
+                    return
             await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
@@ -208,13 +215,15 @@ def create_app(
     latency_ms: int = 0,
     error_rate: float = 0.0,
     admin: bool = True,
+    admin_token: str | None = None,
     store: str = "memory",
     state_file: Path | str | None = None,
 ) -> MockApp:
     """The mock, serving `fixtures` (the bundled data set by default) from `store`.
 
     `store` is what `--store` takes: `memory`, `sqlite:///PATH` (relative; four slashes for an
-    absolute path) or `postgresql://...`; `state_file` names the SQLite file itself. `seed` and
+    absolute path) or `postgresql://...`; `state_file` names the SQLite file itself. With an
+    `admin_token`, the admin API under `/__mock/` asks for it as a bearer token. `seed` and
     `freeze_time` make codes, ids and timestamps reproducible (or pass a `randomness` and a
     `clock` of your own); the other options are those of the command line. Raises FixtureError
     or StoreError when the mock cannot start.
@@ -225,6 +234,7 @@ def create_app(
         if store != "memory":
             raise ValueError("pass either store or state_file (a SQLite file)")
         store = sqlite_url(state_file)
+    guard = AdminToken(admin_token) if admin_token is not None else None
     frozen_at = clock.frozen_at if clock is not None else _instant(freeze_time)
     seed = randomness.seed if randomness is not None else seed
     faults = Faults(latency_ms, error_rate, seed)
@@ -255,6 +265,7 @@ def create_app(
         codes=codes,
         faults=faults,
         journal=Journal(now=lambda: codes.clock.timestamp()),
+        admin_token=guard if admin else None,
     )
     own_routes: list[BaseRoute] = [*(ADMIN_ROUTES if admin else ()), *docs_routes(spec_yaml, admin=admin)]
     app = MockApp(
@@ -290,11 +301,12 @@ def _lifespan(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]
     return lifespan
 
 
-def where_to_find(base_url: str, *, admin: bool) -> list[str]:
+def where_to_find(base_url: str, *, admin: bool, token: bool = False) -> list[str]:
     """The lines that tell a person where the API, the dashboard and the docs are."""
     lines = [f"GamifyHost Codes API at {base_url}/v1/campaigns/codes/ (its secrets are in the fixtures)"]
     if admin:
-        lines.append(f"Dashboard at {base_url}/__mock/ and admin API under {base_url}/__mock/")
+        guarded = " (it asks for the admin token)" if token else ""
+        lines.append(f"Dashboard at {base_url}/__mock/ and admin API under {base_url}/__mock/{guarded}")
     lines.append(f"API reference (try it out against this mock) at {base_url}/docs")
     return lines
 

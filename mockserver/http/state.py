@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..domain.service import Codes
 from ..fixtures import Fixtures
 from ..spec import Spec
+from .admin_token import AdminToken
 from .faults import Faults
 from .journal import Journal
 
@@ -23,6 +24,8 @@ class MockState:
     codes: Codes
     faults: Faults
     journal: Journal
+    # The bearer token `/__mock/` asks for (--admin-token); None: the admin API is open.
+    admin_token: AdminToken | None = None
     # Lines logged once the server listens: where the API, the dashboard and the docs are.
     announce: tuple[str, ...] = ()
 

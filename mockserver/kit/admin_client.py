@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,6 +12,7 @@ from typing import Any
 
 from ..timestamps import format_timestamp, parse_timestamp
 
+TOKEN_VARIABLE = "GAMIFYHOST_MOCK_ADMIN_TOKEN"
 # Straight to the mock: a proxy from the environment must not see loopback admin calls.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -26,11 +28,16 @@ class AdminError(Exception):
 
 class AdminClient:
     """Drives a mock through its admin API: reset it, read its journal, move its clock, revoke codes,
-    add partners, change campaigns, revoke keys."""
+    add partners, change campaigns, revoke keys.
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    `token` is the mock's admin token (`--admin-token`), sent as a bearer token; by default the
+    one GAMIFYHOST_MOCK_ADMIN_TOKEN holds, if any, the variable the mock itself reads.
+    """
+
+    def __init__(self, base_url: str, timeout: float = 10.0, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token if token is not None else (os.environ.get(TOKEN_VARIABLE) or None)
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")
@@ -94,12 +101,17 @@ class AdminClient:
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         headers = {} if data is None else {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(f"{self.base_url}/__mock{path}", data, headers, method=method)
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
                 return json.loads(response.read())["data"]
         except urllib.error.HTTPError as error:
-            raise AdminError(error.code, _message(error.read())) from None
+            message = _message(error.read())
+            if error.code == 401:
+                message += f" (pass the token to the client, or set {TOKEN_VARIABLE})"
+            raise AdminError(error.code, message) from None
 
 
 def _instant(moment: datetime) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import ipaddress
 import json
 import os
 import signal
 import socket
 import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,11 @@ from ..stores import StoreError, sqlite_url, store_kind
 from ..timestamps import parse_timestamp
 
 WORKER_ARGUMENTS = "GAMIFYHOST_MOCK_WORKER_ARGUMENTS"
+# Every option can be set by a variable too: --an-option is GAMIFYHOST_MOCK_AN_OPTION.
+VARIABLE_PREFIX = "GAMIFYHOST_MOCK_"
+TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+SECRET_OPTIONS = frozenset({"admin_token"})  # never echoed in a message
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
 
 
 def bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
@@ -38,6 +44,13 @@ def bounded(kind: Callable[[str], Any], low: float, high: float) -> Callable[[st
     return read
 
 
+def integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a valid int: {text!r}") from None
+
+
 def instant(text: str) -> datetime:
     try:
         return parse_timestamp(text)
@@ -45,13 +58,29 @@ def instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an RFC 3339 date-time: {text!r}") from None
 
 
+def admin_token(text: str) -> str:
+    from ..http.admin_token import AdminToken
+
+    try:
+        AdminToken(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="gamifyhost-mock",
         description="A stateful mock server of the GamifyHost codes API.",
+        epilog=f"Every option can also be set by the variable in brackets ({VARIABLE_PREFIX} and its name), "
+        "as containers are configured: an option given on the command line wins over its variable, "
+        "and an empty variable counts as unset. A switch's variable is 1, true, yes or on (0, false, no, "
+        "off for the default).",
     )
     cli.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    cli.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    cli.add_argument(
+        "--port", type=bounded(int, 0, 65535), default=8000, help="port to listen on (default: %(default)s)"
+    )
     cli.add_argument(
         "--fixtures",
         metavar="PATH",
@@ -60,7 +89,14 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("--no-access-log", action="store_true", help="do not log one line per request")
     cli.add_argument("--no-admin", action="store_true", help="turn the admin API under /__mock/ off (404)")
-    cli.add_argument("--seed", type=int, metavar="N", help="draw codes, ids and failures from seed N")
+    cli.add_argument(
+        "--admin-token",
+        type=admin_token,
+        metavar="TOKEN",
+        help="the admin API under /__mock/ then asks for the header Authorization: Bearer TOKEN "
+        "(give it by its variable: a command line is seen by every user of the machine)",
+    )
+    cli.add_argument("--seed", type=integer, metavar="N", help="draw codes, ids and failures from seed N")
     cli.add_argument("--freeze-time", type=instant, metavar="T", help="stop the clock at T (RFC 3339)")
     cli.add_argument(
         "--latency-ms",
@@ -99,7 +135,61 @@ def parser() -> argparse.ArgumentParser:
     )
     cli.add_argument("--ssl-certfile", metavar="FILE", help="serve HTTPS with this PEM certificate (chain)")
     cli.add_argument("--ssl-keyfile", metavar="FILE", help="the private key of --ssl-certfile (PEM)")
+    for action in options(cli):
+        action.help = f"{action.help} [{variable_of(action)}]"
     return cli
+
+
+def options(cli: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The options that a variable can set: all but --help."""
+    return [action for action in cli._actions if action.option_strings and action.dest != "help"]
+
+
+def variable_of(action: argparse.Action) -> str:
+    return VARIABLE_PREFIX + action.option_strings[-1].lstrip("-").upper().replace("-", "_")
+
+
+def parse(arguments: Sequence[str], environ: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """The command line over the variables: each variable set is its option's default, so a flag
+    given wins. A bad variable is a UsageError naming it. `args.from_variables` names the options
+    that a variable set and no flag."""
+    environ = os.environ if environ is None else environ
+    cli = parser()
+    from_variables: dict[str, Any] = {}
+    for action in options(cli):
+        name = variable_of(action)
+        text = environ.get(name, "")
+        if text == "":
+            continue
+        try:
+            from_variables[action.dest] = value_of(action, text)
+        except (argparse.ArgumentTypeError, ValueError) as error:
+            shown = "(not shown)" if action.dest in SECRET_OPTIONS else repr(text)
+            raise UsageError(f"bad {name}={shown}: {error}") from None
+    cli.set_defaults(**from_variables)
+    args = cli.parse_args(arguments)
+    args.from_variables = set(from_variables) - flags_given(arguments)
+    return args
+
+
+def value_of(action: argparse.Action, text: str) -> Any:
+    """What the option's flag would set for the text of its variable."""
+    if isinstance(action, argparse._StoreTrueAction):
+        word = text.strip().lower()
+        if word not in TRUE | FALSE:
+            raise ValueError(f"a switch is one of {', '.join(sorted(TRUE))} (or {', '.join(sorted(FALSE))})")
+        return word in TRUE
+    return action.type(text) if callable(action.type) else text
+
+
+def flags_given(arguments: Sequence[str]) -> set[str]:
+    """The options named on the command line (argparse's defaults suppressed, so only those)."""
+    cli = parser()
+    for action in options(cli):
+        action.default = argparse.SUPPRESS
+        action.required = False
+    known, _rest = cli.parse_known_args(arguments)
+    return set(vars(known))
 
 
 def tls_of(args: argparse.Namespace) -> dict[str, str]:
@@ -120,10 +210,17 @@ def tls_of(args: argparse.Namespace) -> dict[str, str]:
 
 
 def store_of(args: argparse.Namespace) -> str:
-    """The --store URL the command line means (--state-file is a SQLite store)."""
+    """The --store URL the command line means (--state-file is a SQLite store). A flag wins over a
+    variable: --state-file on the command line over GAMIFYHOST_MOCK_STORE, --store over
+    GAMIFYHOST_MOCK_STATE_FILE."""
+    from_variables = getattr(args, "from_variables", set())
+    if args.state_file is not None and args.store is not None:
+        if "store" in from_variables and "state_file" not in from_variables:
+            return sqlite_url(args.state_file)
+        if "state_file" in from_variables and "store" not in from_variables:
+            return args.store
+        raise UsageError("give --store or --state-file, not both")
     if args.state_file is not None:
-        if args.store is not None:
-            raise UsageError("give --store or --state-file, not both")
         return sqlite_url(args.state_file)
     return args.store or "memory"
 
@@ -143,10 +240,13 @@ def build_app(args: argparse.Namespace, *, announce: bool = True) -> Any:
         latency_ms=args.latency_ms,
         error_rate=args.error_rate,
         admin=not args.no_admin,
+        admin_token=args.admin_token,
         store=store_of(args),
     )
     if announce:
-        app.state.announce = tuple(where_to_find(base_url(args), admin=not args.no_admin))
+        app.state.announce = tuple(
+            where_to_find(base_url(args), admin=not args.no_admin, token=args.admin_token is not None)
+        )
     return app
 
 
@@ -162,12 +262,16 @@ def worker_app() -> Any:
     """The app of one of --workers N processes: the command line comes through the environment.
 
     The main process says where the mock is, once, for all of them."""
-    return build_app(parser().parse_args(json.loads(os.environ[WORKER_ARGUMENTS])), announce=False)
+    return build_app(parse(json.loads(os.environ[WORKER_ARGUMENTS])), announce=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = parser().parse_args(arguments)
+    try:
+        args = parse(arguments)
+    except UsageError as error:
+        print(f"gamifyhost-mock: {error}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from ..http.logs import log_config
@@ -184,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         tls = tls_of(args)
         check_listenable(args.host, args.port)
         app = build_app(args)  # in this process too: a bad option or store is said once, here
+        warning = open_admin_warning(args)
+        if warning:
+            print(f"gamifyhost-mock: warning: {warning}", file=sys.stderr, flush=True)
     except UsageError as error:
         print(f"gamifyhost-mock: {error}", file=sys.stderr)
         return 2
@@ -224,6 +331,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def open_admin_warning(args: argparse.Namespace) -> str | None:
+    """What to say when anyone who reaches the port may drive the admin API: the mock listens
+    beyond loopback, with the admin API on and no token."""
+    if args.no_admin or args.admin_token is not None or is_loopback(args.host):
+        return None
+    return (
+        f"the admin API under /__mock/ is open to anyone who reaches {args.host}:{args.port} "
+        "(reset, the clock, every partner's secrets): set --admin-token or GAMIFYHOST_MOCK_ADMIN_TOKEN, "
+        "or turn it off with --no-admin"
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def check_listenable(host: str, port: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..domain.records import Environment
 from ..fixtures import Fixtures, load_fixtures, partner_id
 from ..http.app import create_app
-from .admin_client import AdminClient, AdminError
+from .admin_client import TOKEN_VARIABLE, AdminClient, AdminError
 from .serving import serve_in_thread
 
 SHARED_WAIT = 15.0  # seconds a shared mock may take to answer: it may have been started just before
@@ -64,9 +64,15 @@ class RunningMock(AdminClient):
     """
 
     def __init__(
-        self, base_url: str, keys: tuple[FixtureKey, ...], *, shared: bool = False, why_none: str = ""
+        self,
+        base_url: str,
+        keys: tuple[FixtureKey, ...],
+        *,
+        shared: bool = False,
+        why_none: str = "",
+        token: str | None = None,
     ) -> None:
-        super().__init__(base_url)
+        super().__init__(base_url, token=token)
         self.keys = keys
         self.shared = shared
         self.secrets = Secrets(why_none)
@@ -76,35 +82,51 @@ class RunningMock(AdminClient):
                 self.secrets.setdefault(f"{name}_{key.environment.lower()}", key.secret)
 
 
-def shared_mock(base_url: str, fixtures: Path | str | None = None, wait: float = SHARED_WAIT) -> RunningMock:
+def shared_mock(
+    base_url: str,
+    fixtures: Path | str | None = None,
+    wait: float = SHARED_WAIT,
+    *,
+    token: str | None = None,
+) -> RunningMock:
     """The mock already running at `base_url`, once it answers (it may still be starting).
 
     Its secrets are known when it serves the fixtures named here (the bundled ones by default):
     every partner of them is among its partners. Otherwise only tenants give a test secrets.
+    `token` is its admin token, if it has one (by default, GAMIFYHOST_MOCK_ADMIN_TOKEN's).
     """
-    admin = AdminClient(base_url, timeout=2)
+    admin = AdminClient(base_url, timeout=2, token=token)
     deadline = time.monotonic() + wait
     while True:
         try:
             partners = {partner["id"] for partner in admin.partners()}
             break
-        except (OSError, AdminError) as error:
-            if time.monotonic() > deadline:
+        except AdminError as error:
+            if error.status == 401:
+                said = "refuses the admin token given" if admin.token else "asks for its admin token"
                 raise RuntimeError(
-                    f"no GamifyHost mock answers at {base_url}/__mock/ ({error}): start one "
-                    "(gamifyhost-mock --port PORT) or check the URL; its admin API must be on"
+                    f"the mock at {base_url} {said}: pass --gamifyhost-mock-admin-token TOKEN to pytest, "
+                    f"or set {TOKEN_VARIABLE}, to the token it was started with"
                 ) from None
-            time.sleep(0.1)
+            failure: Exception = error
+        except OSError as error:
+            failure = error
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"no GamifyHost mock answers at {base_url}/__mock/ ({failure}): start one "
+                "(gamifyhost-mock --port PORT) or check the URL; its admin API must be on"
+            ) from None
+        time.sleep(0.1)
     from ..spec import load_spec
 
     loaded = load_fixtures(Path(fixtures) if fixtures is not None else None, load_spec())
     if {partner_id(partner) for partner in loaded.partners} <= partners:
-        return RunningMock(base_url, fixture_keys(loaded), shared=True)
+        return RunningMock(base_url, fixture_keys(loaded), shared=True, token=admin.token)
     why = (
         f"The mock at {base_url} does not serve the fixtures {', '.join(map(str, loaded.sources))}; "
         "name its fixtures in gamifyhost_mock_options, or use the gamifyhost_tenant fixture."
     )
-    return RunningMock(base_url, (), shared=True, why_none=why)
+    return RunningMock(base_url, (), shared=True, why_none=why, token=admin.token)
 
 
 @contextlib.contextmanager
@@ -116,11 +138,13 @@ def running(
     latency_ms: int = 0,
     error_rate: float = 0.0,
     store: str = "memory",
+    admin_token: str | None = None,
 ) -> Iterator[RunningMock]:
     """Serve a fresh mock (admin API on) on a free loopback port until the block ends.
 
     `store` is what `--store` takes: `memory`, `sqlite:///PATH` (relative to the current directory;
-    `sqlite:////PATH` absolute) or `postgresql://...`.
+    `sqlite:////PATH` absolute) or `postgresql://...`. With `admin_token`, its admin API asks for
+    that token, and the handle yielded sends it.
     """
     app = create_app(
         fixtures,
@@ -129,6 +153,7 @@ def running(
         latency_ms=latency_ms,
         error_rate=error_rate,
         store=store,
+        admin_token=admin_token,
     )
     with serve_in_thread(app) as base_url:
-        yield RunningMock(base_url, fixture_keys(app.state.fixtures))
+        yield RunningMock(base_url, fixture_keys(app.state.fixtures), token=admin_token)

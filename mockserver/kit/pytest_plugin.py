@@ -1,7 +1,9 @@
 """pytest plugin, loaded through the `pytest11` entry point: `gamifyhost_mock` and `gamifyhost_tenant`.
 
 One mock per test session, served on a free loopback port, or the mock already running at
-`--gamifyhost-mock-url URL` (`GAMIFYHOST_MOCK_URL`), which pytest-xdist workers can share.
+`--gamifyhost-mock-url URL` (`GAMIFYHOST_MOCK_URL`), which pytest-xdist workers can share; a mock
+started with an admin token is driven with `--gamifyhost-mock-admin-token TOKEN`
+(`GAMIFYHOST_MOCK_ADMIN_TOKEN`, the variable the mock reads too).
 `gamifyhost_mock` resets it to its fixtures before each test that asks for it;
 `gamifyhost_tenant` never resets: it adds a partner of the test's own, so tests running at once
 on one mock stay apart. Nothing starts, and nothing heavy is imported, unless a test asks. To
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 URL_VARIABLE = "GAMIFYHOST_MOCK_URL"
+TOKEN_VARIABLE = "GAMIFYHOST_MOCK_ADMIN_TOKEN"  # as admin_client's, which is not imported here: it is light
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="gamifyhost_mock_url",
         metavar="URL",
         help=f"use the mock running there instead of starting one (default: ${URL_VARIABLE})",
+    )
+    group.addoption(
+        "--gamifyhost-mock-admin-token",
+        dest="gamifyhost_mock_admin_token",
+        metavar="TOKEN",
+        help="the admin token of that mock, or of the one started here, which then asks for it "
+        f"(default: ${TOKEN_VARIABLE})",
     )
 
 
@@ -47,11 +57,12 @@ def _gamifyhost_mock_server(
     from .live import running, shared_mock
 
     url = request.config.getoption("gamifyhost_mock_url") or os.environ.get(URL_VARIABLE)
+    token = request.config.getoption("gamifyhost_mock_admin_token") or os.environ.get(TOKEN_VARIABLE) or None
     if url:
         # Its secrets are those of the fixtures it serves, if they are the ones named here.
-        yield shared_mock(url, gamifyhost_mock_options.get("fixtures"))
+        yield shared_mock(url, gamifyhost_mock_options.get("fixtures"), token=token)
         return
-    with running(**gamifyhost_mock_options) as mock:
+    with running(**{"admin_token": token, **gamifyhost_mock_options}) as mock:
         yield mock
 
 
