@@ -95,12 +95,16 @@ def _programs() -> Path | None:
 
 
 class ThrowawayServer:
-    """A PostgreSQL cluster in a temporary directory, on a free loopback port, for one test session."""
+    """A PostgreSQL cluster in a temporary directory, on a free loopback port, for one test session.
 
-    def __init__(self) -> None:
+    `network`, a subnet such as containers' (10.88.0.0/16), is let in as well: the server then
+    listens on every address, and answers loopback and that subnet only."""
+
+    def __init__(self, network: str | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="gamifyhost-pg-"))
         self.bin: Path | None = _programs()
         self.url: str | None = None
+        self.network = network
 
     def _as_owner(self, *argv: str) -> list[str]:
         # initdb refuses to run as root: as root, the cluster belongs to the `postgres` user.
@@ -125,7 +129,12 @@ class ThrowawayServer:
             check=True,
             capture_output=True,
         )
-        options = f"-p {port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=on"
+        listen = "127.0.0.1"
+        if self.network is not None:
+            listen = "*"
+            with (data / "pg_hba.conf").open("a") as rules:
+                rules.write(f"host all all {self.network} trust\n")
+        options = f"-p {port} -k {self.folder} -c listen_addresses={listen} -c fsync=on"
         pg_ctl = str(self.bin / "pg_ctl")
         start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"]
         subprocess.run(self._as_owner(*start), check=True, capture_output=True)
