@@ -29,6 +29,8 @@ CALL = re.compile(r"(?:^|\$\(|\s)curl\s", re.MULTILINE)
 # A block that starts a server in the background (the checking proxy's worked example, which
 # tests/installed runs as a whole) is no session with the mock.
 BACKGROUND = re.compile(r"(?<!&)&\s*$", re.MULTILINE)
+# A block of the container section, which tests/container runs, with the image.
+CONTAINER = re.compile(r"^\s*docker\s", re.MULTILINE)
 EXACT_STRINGS = {"status", "message", "environment", "name", "slug", "label", "campaignSlug"}
 # Records every call: its body (printed too, as curl would) and its HTTP status.
 RECORDER = """
@@ -53,6 +55,8 @@ def examples() -> list[Example]:
     for index, block in enumerate(blocks):
         language, code = block.groups()
         if language != "sh" or MOCK not in code or not CALL.search(code) or BACKGROUND.search(code):
+            continue
+        if CONTAINER.search(code):
             continue
         starts = [match.start() for match in CALL.finditer(code)] + [len(code)]
         expected = [shown_in(code[start:end]) for start, end in itertools.pairwise(starts)]
