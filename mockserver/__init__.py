@@ -12,12 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .contract.fixtures import FixtureError as FixtureError
+    from .contract.fixtures import load_fixtures as load_fixtures
+    from .contract.spec import Spec as Spec
+    from .contract.spec import load_spec as load_spec
     from .domain.clock import Clock as Clock
     from .domain.codes import Randomness as Randomness
     from .domain.errors import ApiError as ApiError
     from .domain.service import Codes as Codes
-    from .fixtures import FixtureError as FixtureError
-    from .fixtures import load_fixtures as load_fixtures
     from .http.app import create_app as create_app
     from .kit.admin_client import AdminClient as AdminClient
     from .kit.admin_client import AdminError as AdminError
@@ -25,8 +27,6 @@ if TYPE_CHECKING:
     from .kit.live import running as running
     from .kit.tenant import Tenant as Tenant
     from .kit.tenant import new_tenant as new_tenant
-    from .spec import Spec as Spec
-    from .spec import load_spec as load_spec
     from .stores import StoreError as StoreError
     from .stores import open_store as open_store
 
@@ -38,15 +38,15 @@ _EXPORTS = {
     "ApiError": ".domain.errors",
     "Clock": ".domain.clock",
     "Codes": ".domain.service",
-    "FixtureError": ".fixtures",
+    "FixtureError": ".contract.fixtures",
     "Randomness": ".domain.codes",
     "RunningMock": ".kit.live",
-    "Spec": ".spec",
+    "Spec": ".contract.spec",
     "StoreError": ".stores",
     "Tenant": ".kit.tenant",
     "create_app": ".http.app",
-    "load_fixtures": ".fixtures",
-    "load_spec": ".spec",
+    "load_fixtures": ".contract.fixtures",
+    "load_spec": ".contract.spec",
     "new_tenant": ".kit.tenant",
     "open_store": ".stores",
     "running": ".kit.live",

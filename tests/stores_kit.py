@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from mockserver.contract.fixtures import load_fixtures, plan_of
+from mockserver.contract.spec import Spec, load_spec
 from mockserver.domain.clock import Clock
 from mockserver.domain.codes import Randomness
 from mockserver.domain.service import Codes
-from mockserver.fixtures import load_fixtures, plan_of
-from mockserver.spec import Spec, load_spec
 from mockserver.stores import open_store, sqlite_path, sqlite_url
 
 STORE_KINDS = ("memory", "sqlite", "postgresql")

@@ -32,9 +32,9 @@ from starlette.testclient import TestClient
 
 import mockserver
 from mockserver import create_app
+from mockserver.contract.timestamps import parse_timestamp
 from mockserver.http.journal import Journal, mask_secret
 from mockserver.stores.postgresql import redacted
-from mockserver.timestamps import parse_timestamp
 
 pytestmark = pytest.mark.every_store
 

@@ -31,9 +31,9 @@ from starlette.testclient import TestClient
 from stores_kit import DURABLE, execute
 
 from mockserver import StoreError, create_app
-from mockserver.fixtures import DEFAULT_FIXTURES
+from mockserver.contract.fixtures import DEFAULT_FIXTURES
 from mockserver.kit.cli import main
-from mockserver.stores import sql
+from mockserver.stores import schema
 
 durable = pytest.mark.parametrize("store_kind", DURABLE)
 
@@ -175,8 +175,8 @@ def test_a_store_of_an_older_version_is_upgraded(store_url: str, monkeypatch: py
     with started(store_url) as http:
         code = generate(http, count=1)["codes"][0]
     # Version 3, as a later release would add it: one more column.
-    monkeypatch.setattr(sql, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(sql, "MIGRATIONS", [lambda _dialect: ["ALTER TABLE events ADD COLUMN note TEXT"]])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(schema, "MIGRATIONS", [lambda _dialect: ["ALTER TABLE events ADD COLUMN note TEXT"]])
     with started(store_url) as http:
         assert verify(http, code)["status"] == "ACTIVE"
     assert execute(store_url, "SELECT value FROM mock_meta WHERE name = 'schema'") == [("3",)]

@@ -1,7 +1,9 @@
 """The storage port, held to one contract on every store: memory, SQLite and PostgreSQL.
 
-A store only keeps and fetches; these tests call it directly (and through the domain where the
-domain's redrawing is the subject), with digests chosen by the test.
+A store keeps and fetches, and applies events (domain/events.py) as they say. These cases call
+it directly, through `write` with decisions of their own and digests chosen by the test (and
+through the domain where the domain's redrawing is the subject): every store must answer them
+the same.
 """
 
 from __future__ import annotations
@@ -18,9 +20,21 @@ from stores_kit import domain
 
 from mockserver.domain.clock import Clock
 from mockserver.domain.codes import Randomness
-from mockserver.domain.ports import PartnerSeed, Store
+from mockserver.domain.events import (
+    BatchAdded,
+    BatchRevoked,
+    CampaignChanged,
+    ClockSet,
+    CodeRedeemed,
+    CodeRevoked,
+    Event,
+    KeyRevoked,
+    PartnerAdded,
+)
+from mockserver.domain.ports import Decision, PartnerSeed, Store, View
 from mockserver.domain.records import (
     ApiKey,
+    Batch,
     Campaign,
     CampaignKey,
     CampaignStatus,
@@ -66,6 +80,31 @@ def new_batch(
     return NewBatch(campaign, f"batch-{number}", len(digests), 10, None, expires_at, created_at, digests)
 
 
+# -- decisions as the domain makes them, on what the store holds when the write is kept --------
+
+
+def add_batch(store: Store, new: NewBatch) -> Batch | None:
+    def decide(view: View) -> Decision:
+        if view.has_batch(new.id) or view.holds_any(new.digests) or len(set(new.digests)) != len(new.digests):
+            return None, ()
+        return new.id, (BatchAdded.of(new),)
+
+    kept = store.write(decide, grouped=True)
+    return None if kept is None else store.batch(kept)
+
+
+def redeem(store: Store, digest: int) -> bool:
+    def decide(view: View) -> Decision:
+        current = view.code(digest)
+        return (True, (CodeRedeemed(digest),)) if current is not None and current.redeemable else (False, ())
+
+    return bool(store.write(decide, grouped=True))
+
+
+def happen(store: Store, event: Event, condition: bool = True) -> bool:
+    return bool(store.write(lambda view: (True, (event,)) if condition else (False, ())))
+
+
 def digests(start: int, count: int) -> list[int]:
     """`count` digests over the whole 64-bit range (the top bit set for half of them)."""
     return [(start + i) * 0x9E37_79B9_7F4A_7C15 % (1 << 64) for i in range(count)]
@@ -74,7 +113,7 @@ def digests(start: int, count: int) -> list[int]:
 def test_every_code_finds_its_batch_and_nothing_else_does(store: Store, campaign: Campaign) -> None:
     before = store.code_count()
     made = {n: digests(1000 * n, size) for n, size in enumerate([1, 50, 7, 300])}
-    batches = {n: store.add_batch(new_batch(campaign, n, d)) for n, d in made.items()}
+    batches = {n: add_batch(store, new_batch(campaign, n, d)) for n, d in made.items()}
     assert store.code_count() == before + 358
     for n, batch_digests in made.items():
         batch = batches[n]
@@ -92,14 +131,20 @@ def listed(store: Store, campaign: Campaign) -> list[tuple[str, int, int, int]]:
     return [(batch.id, batch.batch_size, batch.redeemed_count, batch.revoked_count) for batch in page]
 
 
+def counts(store: Store, batch_id: str) -> tuple[int, int, int]:
+    batch = store.batch(batch_id)
+    assert batch is not None
+    return batch.batch_size, batch.redeemed_count, batch.revoked_count
+
+
 def test_a_batch_with_a_digest_held_already_is_kept_not_at_all(store: Store, campaign: Campaign) -> None:
     first = digests(1, 10)
-    assert store.add_batch(new_batch(campaign, 1, first)) is not None
+    assert add_batch(store, new_batch(campaign, 1, first)) is not None
     count, page = store.code_count(), listed(store, campaign)
     clashing = [*digests(500, 9), first[4]]
-    assert store.add_batch(new_batch(campaign, 2, clashing)) is None
+    assert add_batch(store, new_batch(campaign, 2, clashing)) is None
     repeating = [*digests(800, 9), 800 * 0x9E37_79B9_7F4A_7C15 % (1 << 64)]  # its first, twice
-    assert store.add_batch(new_batch(campaign, 3, repeating)) is None
+    assert add_batch(store, new_batch(campaign, 3, repeating)) is None
     assert store.code_count() == count and listed(store, campaign) == page
     assert store.code(clashing[0]) is None and store.code(repeating[1]) is None
     assert store.code(first[4]).batch.id == "batch-1"  # type: ignore[union-attr]
@@ -109,7 +154,7 @@ def test_a_page_is_newest_first_by_created_at_then_by_creation(store: Store, cam
     _, fixtures = store.batch_page(campaign, 0, 100)
     instants = [NOON, NOON + timedelta(hours=1), NOON - timedelta(days=400), NOON + timedelta(hours=1), NOON]
     for n, instant in enumerate(instants):
-        store.add_batch(new_batch(campaign, n, digests(100 * (n + 1), 2), created_at=instant))
+        add_batch(store, new_batch(campaign, n, digests(100 * (n + 1), 2), created_at=instant))
     page, total = store.batch_page(campaign, 0, 100)
     assert total == fixtures + 5
     ours = [batch.id for batch in page if batch.id.startswith("batch-")]
@@ -119,72 +164,104 @@ def test_a_page_is_newest_first_by_created_at_then_by_creation(store: Store, cam
     assert store.batch_page(campaign, 10**9, 10) == ([], total)
 
 
-def test_a_redeem_read_before_another_redeem_finds_it_redeemed(store: Store, campaign: Campaign) -> None:
+def test_a_redeem_decided_after_another_finds_it_redeemed(store: Store, campaign: Campaign) -> None:
     batch_digests = digests(7, 3)
-    store.add_batch(new_batch(campaign, 1, batch_digests))
-    record = store.code(batch_digests[0])
-    assert record is not None
-    assert store.redeem(record) is True
-    assert store.redeem(record) is False  # `record` still says not redeemed: the store knows better
+    add_batch(store, new_batch(campaign, 1, batch_digests))
+    assert redeem(store, batch_digests[0]) is True
+    assert redeem(store, batch_digests[0]) is False
     assert store.code(batch_digests[0]).redeemed is True  # type: ignore[union-attr]
-    other = store.code(batch_digests[1])
-    assert other is not None and store.revoke_code(batch_digests[1]) is True
-    assert store.redeem(other) is False
-    last = store.code(batch_digests[2])
-    assert last is not None and store.revoke_batch("batch-1") is True
-    assert store.redeem(last) is False
+    assert happen(store, CodeRevoked(batch_digests[1]))
+    assert redeem(store, batch_digests[1]) is False
+    assert happen(store, BatchRevoked("batch-1"))
+    assert redeem(store, batch_digests[2]) is False
 
 
-def test_tallies_count_each_batch_by_its_state_at_the_moment(store: Store, campaign: Campaign) -> None:
-    fixtures = {(t.revoked, t.expired): t for t in store.tallies(campaign, NOON)}
-    store.add_batch(new_batch(campaign, 1, digests(10, 4), expires_at=NOON + timedelta(days=1)))
-    store.add_batch(new_batch(campaign, 2, digests(20, 6)))
-    first = store.code(digests(10, 1)[0])
-    assert first is not None and store.redeem(first)
-    assert store.revoke_code(digests(20, 1)[0])
+def test_a_decision_that_fails_keeps_nothing_and_its_error_goes_through(
+    store: Store, campaign: Campaign
+) -> None:
+    count, page = store.code_count(), listed(store, campaign)
 
-    def ours(now: datetime) -> dict[tuple[bool, bool], tuple[int, ...]]:
-        found = {}
-        for tally in store.tallies(campaign, now):
-            base = fixtures.get((tally.revoked, tally.expired))
-            minus = (base.batches, base.codes, base.redeemed, base.revoked_codes) if base else (0, 0, 0, 0)
-            counts = (tally.batches, tally.codes, tally.redeemed, tally.revoked_codes)
-            found[(tally.revoked, tally.expired)] = tuple(a - b for a, b in zip(counts, minus, strict=True))
-        return {key: value for key, value in found.items() if any(value)}
+    def refuse(view: View) -> Decision:
+        raise LookupError("refused by the domain")
 
-    assert ours(NOON) == {(False, False): (2, 10, 1, 1)}
-    later = ours(NOON + timedelta(days=2))  # batch-1 has expired by then
-    assert later[(False, True)][:3] == (1, 4, 1)
-    assert store.revoke_batch("batch-2") is True
-    assert ours(NOON)[(True, False)] == (1, 6, 0, 1)
+    with pytest.raises(LookupError, match="refused by the domain"):
+        store.write(refuse)
+    with pytest.raises(LookupError):
+        store.write(refuse, grouped=True)
+    assert store.code_count() == count and listed(store, campaign) == page
+    assert add_batch(store, new_batch(campaign, 1, digests(3, 2))) is not None  # the store goes on
 
 
-def test_partners_campaigns_and_keys_change_and_clash(store: Store, campaign: Campaign) -> None:
+def test_a_write_answers_what_its_decision_answered_once_its_events_are_applied(store: Store) -> None:
+    def decide(view: View) -> Decision:
+        return view.clock_offset() + timedelta(hours=1), (ClockSet(view.clock_offset() + timedelta(hours=1)),)
+
+    before = store.clock_offset()
+    assert store.write(decide) == before + timedelta(hours=1) == store.clock_offset()
+    assert store.write(lambda view: ("nothing to keep", ())) == "nothing to keep"
+
+
+def test_revoking_counts_once_and_beats_redeeming(store: Store, campaign: Campaign) -> None:
+    made = digests(40, 4)
+    add_batch(store, new_batch(campaign, 1, made))
+    assert redeem(store, made[0]) and happen(store, CodeRevoked(made[0]))  # redeemed, then revoked
+    assert happen(store, CodeRevoked(made[1])) and happen(store, CodeRevoked(made[1]))  # twice
+    assert counts(store, "batch-1") == (4, 0, 2)
+    record = store.code(made[0])
+    assert record is not None and record.status(NOON) is CodeStatus.REVOKED and not record.redeemable
+    assert happen(store, BatchRevoked("batch-1"))
+    assert happen(store, CodeRevoked(made[2]))  # a code of a revoked batch is revoked already
+    assert counts(store, "batch-1") == (4, 0, 2)
+    assert store.code(made[3]).status(NOON) is CodeStatus.REVOKED  # type: ignore[union-attr]
+
+
+def test_the_batches_of_a_campaign_are_all_there_for_its_counts(codes: Codes) -> None:
+    store = codes.store
+    initech = Partner("p-counted", "Counted")
+    counted = Campaign("c-counted", initech, Environment.TEST, "counted", "Counted", CampaignStatus.ACTIVE)
+    happen(store, PartnerAdded(PartnerSeed(initech, (), (counted,))))
+    campaign = store.campaign_by_id("c-counted")
+    assert campaign is not None and store.batches(campaign) == []
+    add_batch(store, new_batch(campaign, 1, digests(10, 4), expires_at=NOON + timedelta(days=1)))
+    add_batch(store, new_batch(campaign, 2, digests(20, 6)))
+    assert redeem(store, digests(10, 1)[0]) and happen(store, CodeRevoked(digests(20, 1)[0]))
+    assert sorted(batch.id for batch in store.batches(campaign)) == ["batch-1", "batch-2"]
+    stats = codes.campaign_stats(campaign)
+    assert stats == (10, 8, 1, 0, 1, 2)  # total, active, redeemed, expired, revoked, batches
+    codes.clock.shift(timedelta(days=2))  # batch-1 has expired by then: its 3 untouched codes
+    assert codes.campaign_stats(campaign) == (10, 5, 1, 3, 1, 2)
+    happen(store, BatchRevoked("batch-2"))
+    assert codes.campaign_stats(campaign) == (10, 0, 1, 3, 6, 2)
+
+
+def test_partners_campaigns_and_keys_are_kept_and_changed(store: Store, campaign: Campaign) -> None:
     hooli = Partner("p-hooli", "Hooli")
     secret = secret_digest("sk_test_hooli_1")
     nucleus = Campaign("c-nucleus", hooli, Environment.TEST, "nucleus", "Nucleus", CampaignStatus.ACTIVE)
     seed = PartnerSeed(hooli, (ApiKey(secret, hooli, Environment.TEST, True, False),), (nucleus,))
-    store.add_partner(seed)
+    assert happen(store, PartnerAdded(seed))
     assert store.key(secret).partner == hooli  # type: ignore[union-attr]
     found = store.campaign(CampaignKey("p-hooli", Environment.TEST, "nucleus"))
     assert found is not None and (found.id, found.name, found.partner) == ("c-nucleus", "Nucleus", hooli)
+    assert found is not nucleus  # the store's own: campaigns change in place, the event's stays
+    assert store.partner("p-hooli").keys[0].secret_sha256 == secret  # type: ignore[union-attr]
     assert any(found.partner == hooli for found in store.partners())
-    with pytest.raises(ValueError, match="in use already"):
-        store.add_partner(seed)
-    ended = store.update_campaign("c-nucleus", CampaignStatus.ENDED, NOON)
+    # The same partner again, with a key more: only what it lacked is added.
+    second = ApiKey(secret_digest("sk_test_hooli_2"), hooli, Environment.TEST, True, False)
+    assert happen(store, PartnerAdded(PartnerSeed(hooli, (*seed.keys, second), (nucleus,))))
+    assert len(store.partner("p-hooli").keys) == 2 and len(store.partner("p-hooli").campaigns) == 1  # type: ignore[union-attr]
+    assert happen(store, CampaignChanged("c-nucleus", CampaignStatus.ENDED, NOON))
+    ended = store.campaign_by_id("c-nucleus")
     assert ended is not None and (ended.status, ended.ends_at) == (CampaignStatus.ENDED, NOON)
-    assert store.campaign_by_id("c-nucleus").status is CampaignStatus.ENDED  # type: ignore[union-attr]
-    assert store.update_campaign("no-such-campaign", CampaignStatus.ACTIVE, None) is None
-    assert store.revoke_key(secret) is True and store.key(secret).revoked is True  # type: ignore[union-attr]
-    assert store.revoke_key(secret_digest("sk_nobody")) is False
+    assert happen(store, KeyRevoked(secret)) and store.key(secret).revoked is True  # type: ignore[union-attr]
+    assert store.partner("p-hooli").keys[0].revoked is True  # type: ignore[union-attr]
 
 
-def test_the_clock_offset_is_set_and_shifted(store: Store) -> None:
-    store.set_clock_offset(timedelta(days=-3, microseconds=7))
-    assert store.shift_clock(timedelta(hours=5)) == timedelta(days=-3, hours=5, microseconds=7)
-    assert store.clock_offset() == timedelta(days=-3, hours=5, microseconds=7)
+def test_the_clock_offset_is_kept_to_the_microsecond(store: Store) -> None:
+    happen(store, ClockSet(timedelta(days=-3, microseconds=7)))
+    assert store.clock_offset() == timedelta(days=-3, microseconds=7)
     far = datetime(8999, 12, 31, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    store.set_clock_offset(far)
+    happen(store, ClockSet(far))
     assert store.clock_offset() == far
 
 
@@ -246,9 +323,7 @@ def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
     """While one commit is under way, the writes that arrive wait, and go in one transaction
     together; within it, each still sees what the ones before it took."""
     held = digests(5 * 10**9, 2)
-    store.add_batch(new_batch(campaign, 99, held))
-    holder = store.code(held[0])
-    assert holder is not None
+    add_batch(store, new_batch(campaign, 99, held))
     before = store.code_count()
     rows: list[int] = []  # events per commit
     real_commit = store._commit  # type: ignore[attr-defined]
@@ -262,7 +337,7 @@ def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
         real_commit(statements)
 
     monkeypatch.setattr(store, "_commit", slow_first_commit)
-    first = threading.Thread(target=store.add_batch, args=(new_batch(campaign, 0, digests(10**9, 5)),))
+    first = threading.Thread(target=add_batch, args=(store, new_batch(campaign, 0, digests(10**9, 5))))
     first.start()
     assert started.wait(10)
     # Nine batches, and three that clash with one of them each (the same digests, some of the
@@ -277,10 +352,10 @@ def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
     redeemed: list[bool] = []
 
     def add(number: int) -> None:
-        kept[number] = store.add_batch(batches[number]) is not None
+        kept[number] = add_batch(store, batches[number]) is not None
 
     workers = [threading.Thread(target=add, args=(number,)) for number in range(len(batches))]
-    workers += [threading.Thread(target=lambda: redeemed.append(store.redeem(holder))) for _ in range(8)]
+    workers += [threading.Thread(target=lambda: redeemed.append(redeem(store, held[0]))) for _ in range(8)]
     for worker in workers:
         worker.start()
     for worker in [first, *workers]:

@@ -8,7 +8,7 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
+from mockserver.contract.timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
 
 OFFSETS = st.builds(timezone, st.integers(-23 * 60 + 1, 23 * 60 - 1).map(lambda m: timedelta(minutes=m)))
 MOMENTS = st.datetimes(datetime(2, 1, 1), datetime(9998, 12, 31), timezones=st.just(UTC) | OFFSETS)

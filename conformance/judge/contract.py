@@ -63,7 +63,7 @@ _PlainLoader.yaml_implicit_resolvers = {
 def resolve_refs(node: Any, root: Mapping[str, Any]) -> Any:
     """A copy of `node` with every local `$ref` replaced by its target.
 
-    The mock has a twin of this in mockserver/spec.py; the suite keeps its own on purpose, so
+    The mock has a twin of this in mockserver/contract/spec.py; the suite keeps its own on purpose, so
     that it reads the contract without any code of an implementation it may be judging.
     """
     if isinstance(node, list):

@@ -8,8 +8,7 @@ ApiError
 ├── MethodNotAllowed     405  the route exists, the method does not
 ├── PayloadTooLarge      413  a body above the size limit
 ├── UnsupportedMediaType 415  a body not sent as application/json
-├── ServiceUnavailable   503  injected by --error-rate
-│   └── StoreUnavailable 503  the store could not keep (or read) what it was given
+├── ServiceUnavailable   503  injected by --error-rate, or the store failed (ports.StoreUnavailable)
 └── InjectedError        any  the status a request asked for with `Prefer: code=NNN`
 """
 
@@ -70,10 +69,6 @@ class UnsupportedMediaType(ApiError):
 
 class ServiceUnavailable(ApiError):
     status = 503
-
-
-class StoreUnavailable(ServiceUnavailable):
-    """The store failed (a full disk, a database gone): nothing was kept, and the answer says so."""
 
 
 class InjectedError(ApiError):

@@ -2,28 +2,36 @@
 
 `service.Codes` writes the rules of D2-D9 once, over any `Store`: the memory store (one
 process, the fastest), SQLite (durable) and PostgreSQL (shared by several instances). A store
-only keeps and fetches: which code is redeemed, which batch is listed, and so on. Every write
-is atomic and, when it returns, kept; a write that could not be kept raises StoreUnavailable.
+only keeps and fetches. The domain decides every write on what a store holds (`View`) and says
+it as events (events.py), which the store keeps and applies to its `State` as events.py says:
+every write is atomic and, when it returns, kept; a write that could not be kept raises
+StoreUnavailable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .records import (
-    ApiKey,
-    Batch,
-    BatchTally,
-    Campaign,
-    CampaignKey,
-    CampaignStatus,
-    CodeRecord,
-    NewBatch,
-    Partner,
-)
+from .records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, NewBatch, Partner
+
+if TYPE_CHECKING:
+    from .events import Event
+
+
+class StoreUnavailable(Exception):
+    """The store failed (a full disk, a database gone): nothing was kept. The API answers it with
+    a 503 that says so (`message`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StoreMismatch(ValueError):
+    """A durable store made from other fixtures than the mock is started with."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,65 @@ class Seed:
     batch_ids: frozenset[str] = field(default_factory=frozenset)
 
 
-class Store(Protocol):
-    """What the domain needs kept. Methods that read may be called from several threads at once."""
+class View(Protocol):
+    """What the domain reads of a store, to answer or to decide a write. Reads may come from
+    several threads at once."""
+
+    def key(self, secret_sha256: bytes) -> ApiKey | None: ...
+
+    def partner(self, partner_id: str) -> PartnerSeed | None: ...
+
+    def campaign(self, key: CampaignKey) -> Campaign | None: ...
+
+    def campaign_by_id(self, campaign_id: str) -> Campaign | None: ...
+
+    def has_batch(self, batch_id: str) -> bool: ...
+
+    def code(self, digest: int) -> CodeRecord | None: ...
+
+    def holds_any(self, digests: Sequence[int]) -> bool:
+        """Whether a batch holds one of these digests already."""
+
+    def clock_offset(self) -> timedelta:
+        """The offset of the mock's clock (shared by every instance of a shared store)."""
+
+    def is_new(self) -> bool:
+        """Whether nothing was ever kept: the fixtures are then installed."""
+
+
+# A decision: what a write answers, and the events that say it (none: nothing to keep).
+Decision = tuple[Any, Sequence["Event"]]
+
+
+class State(View, Protocol):
+    """What events are applied to (events.py): keeps, with no rule of their own."""
+
+    def batch(self, batch_id: str) -> Batch | None: ...
+
+    def put_partner(self, partner: Partner) -> None: ...
+
+    def put_key(self, key: ApiKey) -> None:
+        """Keep a key, or its new state (revoked) in place of the old."""
+
+    def put_campaign(self, campaign: Campaign) -> None: ...
+
+    def put_batch(self, batch: Batch, digests: Sequence[int]) -> bool:
+        """Keep a batch and index its digests; False, keeping nothing, if one is held already."""
+
+    def mark_redeemed(self, digest: int) -> None: ...
+
+    def mark_revoked(self, digest: int) -> None: ...
+
+    def set_clock_offset(self, offset: timedelta) -> None: ...
+
+    def clear(self) -> None:
+        """Nothing kept, the clock's offset nought."""
+
+
+class Store(View, Protocol):
+    """Where the mock's state is kept. A write is a decision on the store as it is (`View`),
+    said as events that the store keeps and applies, atomically: no other write comes between
+    what `decide` read and what it kept."""
 
     #: `memory`, or the store's URL without its password: for messages.
     name: str
@@ -59,11 +124,11 @@ class Store(Protocol):
     def digest_key(self) -> bytes:
         """The key codes are digested with: the same for every instance of a shared store."""
 
-    def install(self, seed: Seed, clock_offset: timedelta) -> None:
-        """Start from `seed` if the store is new; else check it was made from the same fixtures."""
-
-    def reset(self, seed: Seed) -> None:
-        """Back to `seed`: every batch, code, change and partner added since goes; the clock too."""
+    def write(self, decide: Callable[[View], Decision], *, grouped: bool = False) -> Any:
+        """Decide on the store as it is, keep the events decided, apply them; what `decide`
+        answered. Its errors go through, keeping nothing. `grouped` writes (new batches,
+        redemptions) may share a commit: a later one of a group sees what the earlier decided.
+        StoreUnavailable if the events could not be kept."""
 
     def catch_up(self) -> None:
         """Take up what other processes on a shared store changed since it last looked."""
@@ -72,56 +137,21 @@ class Store(Protocol):
         """The same, awaited: concurrent callers may share one look (each sees all that was kept
         before it called)."""
 
-    def clock_offset(self) -> timedelta:
-        """The offset of the mock's clock (shared by every instance of a shared store)."""
-
-    def set_clock_offset(self, offset: timedelta) -> None: ...
-
-    def shift_clock(self, by: timedelta) -> timedelta:
-        """Move the offset by `by`, atomically (two moves at once both count); the new offset."""
-
-    def key(self, secret_sha256: bytes) -> ApiKey | None: ...
-
-    def campaign(self, key: CampaignKey) -> Campaign | None: ...
-
-    def campaign_by_id(self, campaign_id: str) -> Campaign | None: ...
-
     def partners(self) -> list[PartnerSeed]:
         """Every partner with its keys and campaigns (for the dashboard and the admin API)."""
 
     def batch_page(self, campaign: Campaign, offset: int, limit: int) -> tuple[list[Batch], int]:
         """Batches of a campaign, newest first (createdAt, then creation order), and how many it has."""
 
-    def tallies(self, campaign: Campaign, now: datetime) -> Iterable[BatchTally]:
-        """The campaign's batches summed by whether they are revoked and expired at `now`."""
+    def batch(self, batch_id: str) -> Batch | None: ...
 
-    def code(self, digest: int) -> CodeRecord | None: ...
+    def batches(self, campaign: Campaign) -> list[Batch]:
+        """Every batch of a campaign, in no order."""
 
     def existing(self, digests: Sequence[int]) -> set[int]:
         """Which of these digests a batch holds already."""
 
     def code_count(self) -> int: ...
-
-    def add_batch(self, batch: NewBatch) -> Batch | None:
-        """Keep a batch and its codes; None, keeping nothing, if one of its digests is held already."""
-
-    def redeem(self, record: CodeRecord) -> bool:
-        """Mark the code redeemed, if nobody redeemed or revoked it since it was read."""
-
-    def revoke_code(self, digest: int) -> bool:
-        """Revoke one code (its batch's counts follow); False if there is no such code."""
-
-    def revoke_batch(self, batch_id: str) -> bool: ...
-
-    def add_partner(self, partner: PartnerSeed) -> None:
-        """Keep a partner added at run time; ValueError if a secret or a slug is taken."""
-
-    def update_campaign(
-        self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None
-    ) -> Campaign | None:
-        """Set a campaign's state; None if there is no such campaign."""
-
-    def revoke_key(self, secret_sha256: bytes) -> bool: ...
 
     def healthy(self) -> str | None:
         """None when the store keeps what it is given; else why not (the last write that failed)."""

@@ -94,6 +94,7 @@ class Campaign:
         return CampaignKey(self.partner.id, self.environment, self.slug)
 
     def has_ended(self, now: datetime) -> bool:
+        """D7: its status says so, or its end date has passed."""
         return self.status is CampaignStatus.ENDED or (self.ends_at is not None and self.ends_at <= now)
 
     def is_active(self) -> bool:
@@ -121,6 +122,7 @@ class Batch:
         return (self.created_at, self.sequence)
 
     def has_expired(self, now: datetime) -> bool:
+        """Its codes are EXPIRED from its expiresAt on (D5)."""
         return self.expires_at is not None and self.expires_at <= now
 
 
@@ -185,16 +187,23 @@ class CodeRecord(NamedTuple):
     redeemed: bool
     revoked: bool
 
+    def status(self, now: datetime) -> CodeStatus:
+        """D5: REVOKED (itself or its batch), else REDEEMED, else EXPIRED by its batch's
+        expiresAt, else ACTIVE."""
+        batch = self.batch
+        if batch.revoked or self.revoked:
+            return CodeStatus.REVOKED
+        if self.redeemed:
+            return CodeStatus.REDEEMED
+        if batch.has_expired(now):
+            return CodeStatus.EXPIRED
+        return CodeStatus.ACTIVE
 
-class BatchTally(NamedTuple):
-    """Sums over batches of a campaign alike in whether they are revoked and expired (for stats, D8)."""
-
-    revoked: bool  # the whole batch
-    expired: bool
-    batches: int
-    codes: int
-    redeemed: int  # redeemed and not revoked
-    revoked_codes: int  # revoked one by one
+    @property
+    def redeemable(self) -> bool:
+        """Whether nothing that lasts keeps it from being redeemed: not redeemed, not revoked, nor
+        its batch (expiry and the campaign's state are judged at the moment, by the service)."""
+        return not (self.redeemed or self.revoked or self.batch.revoked)
 
 
 @dataclass(frozen=True)

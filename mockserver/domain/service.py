@@ -23,8 +23,21 @@ from .errors import (
     NotFound,
     Unauthorized,
 )
-from .ports import PartnerSeed, Seed, Store
+from .events import (
+    BatchAdded,
+    BatchRevoked,
+    CampaignChanged,
+    ClockSet,
+    CodeRedeemed,
+    CodeRevoked,
+    Event,
+    KeyRevoked,
+    PartnerAdded,
+    Reset,
+)
+from .ports import Decision, PartnerSeed, Seed, Store, StoreMismatch, View
 from .records import (
+    Batch,
     BatchPage,
     Campaign,
     CampaignKey,
@@ -97,15 +110,34 @@ class Codes:
     # -- set-up ----------------------------------------------------------------------------
 
     def install(self) -> None:
-        """Start the store from the fixtures (if it is new) and take up its clock."""
-        self.store.install(self.drawn_seed(), self.clock.offset)
+        """Start the store from the fixtures (if it is new) and take up its clock. A store made
+        before must hold the fixtures' batches, and takes up the partners, keys and campaigns
+        they gained since; StoreMismatch if it was made from other fixtures."""
+        self.store.catch_up()
+        seed, offset = self.drawn_seed(), self.clock.offset
+
+        def decide(view: View) -> Decision:
+            if view.is_new():
+                events: list[Event] = seed_events(seed)
+                if offset:
+                    events.append(ClockSet(offset))
+                return None, events
+            missing = sorted(batch_id for batch_id in seed.batch_ids if not view.has_batch(batch_id))
+            if missing:
+                raise StoreMismatch(
+                    f"the fixtures' batch {missing[0]} is missing from it: it was made from other fixtures"
+                )
+            return None, [PartnerAdded(partner) for partner in seed.partners if gains(view, partner)]
+
+        self.store.write(decide)
         self._take_up_clock()
 
     def reset(self) -> None:
         """Back to the fixtures: their batches with fresh codes, no change made since, the clock too."""
         self.randomness = Randomness(self._seed)
         self._drawer = CodeDrawer(self._format, self.randomness)
-        self.store.reset(self.drawn_seed())
+        events = [Reset(), *seed_events(self.drawn_seed())]
+        self.store.write(lambda view: (None, events))
         self._take_up_clock()
 
     def refresh(self) -> None:
@@ -198,18 +230,31 @@ class Codes:
             new = NewBatch(
                 campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests
             )
-            stored = self.store.add_batch(new)  # the usual case: every code new, kept at once
+            stored = self._add_batch(new)  # the usual case: every code new, kept at once
             if stored is not None:
                 return GeneratedBatch(stored, sheet)
             # A drawn code clashes with a stored one (or with itself), or another instance on the
             # store drew the same id: draw again around what is stored, with another id.
             batch_id = self.randomness.uuid4()
             sheet, digests = self._sheet_with(slug, batch_size, (), set(), stored=True)
-            stored = self.store.add_batch(
+            stored = self._add_batch(
                 NewBatch(campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests)
             )
             if stored is not None:
                 return GeneratedBatch(stored, sheet)
+
+    def _add_batch(self, new: NewBatch) -> Batch | None:
+        """Keep a batch whose id and codes are new to the whole store; None, keeping nothing, if not."""
+        if len(set(new.digests)) != len(new.digests):
+            return None
+
+        def decide(view: View) -> Decision:
+            if view.has_batch(new.id) or view.holds_any(new.digests):
+                return None, ()
+            return new.id, (BatchAdded.of(new),)
+
+        kept = self.store.write(decide, grouped=True)
+        return None if kept is None else self.store.batch(kept)
 
     def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
         """D6: one page of the campaign's batches, newest first."""
@@ -222,24 +267,26 @@ class Codes:
         return self.campaign_stats(self.campaign(principal, slug))
 
     def campaign_stats(self, campaign: Campaign) -> CodeStats:
+        """Each code counted once, by its status now: a revoked batch's codes are all REVOKED;
+        else its codes revoked one by one, redeemed, and the rest EXPIRED or ACTIVE by its expiry."""
         counts: Counter[CodeStatus] = Counter()
-        batches = 0
-        for tally in self.store.tallies(campaign, self.clock.now()):
-            batches += tally.batches
-            if tally.revoked:
-                counts[CodeStatus.REVOKED] += tally.codes
+        now = self.clock.now()
+        batches = self.store.batches(campaign)
+        for batch in batches:
+            if batch.revoked:
+                counts[CodeStatus.REVOKED] += batch.batch_size
                 continue
-            counts[CodeStatus.REVOKED] += tally.revoked_codes
-            counts[CodeStatus.REDEEMED] += tally.redeemed
-            untouched = tally.codes - tally.revoked_codes - tally.redeemed
-            counts[CodeStatus.EXPIRED if tally.expired else CodeStatus.ACTIVE] += untouched
+            counts[CodeStatus.REVOKED] += batch.revoked_count
+            counts[CodeStatus.REDEEMED] += batch.redeemed_count
+            untouched = batch.batch_size - batch.revoked_count - batch.redeemed_count
+            counts[CodeStatus.EXPIRED if batch.has_expired(now) else CodeStatus.ACTIVE] += untouched
         return CodeStats(
             total_codes=sum(counts.values()),
             active_codes=counts[CodeStatus.ACTIVE],
             redeemed_codes=counts[CodeStatus.REDEEMED],
             expired_codes=counts[CodeStatus.EXPIRED],
             revoked_codes=counts[CodeStatus.REVOKED],
-            total_batches=batches,
+            total_batches=len(batches),
         )
 
     def verify_code(self, principal: Principal, code: str) -> Verdict:
@@ -250,13 +297,13 @@ class Codes:
             return Verdict(False, None, 0, "", "", False, CODE_NOT_FOUND)
         batch = record.batch
         campaign = batch.campaign
-        status = code_status(record, now)
-        ended = has_ended(campaign, now)
+        status = record.status(now)
+        ended = campaign.has_ended(now)
         if status is not CodeStatus.ACTIVE:
             message = status_message(status)
         elif ended:
             message = CAMPAIGN_ENDED
-        elif campaign.status is not CampaignStatus.ACTIVE:
+        elif not campaign.is_active():
             message = CAMPAIGN_NOT_ACTIVE
         else:
             message = CODE_VALID
@@ -271,17 +318,26 @@ class Codes:
         if record is None or record.batch.campaign.id != campaign.id:
             raise NotFound(CODE_NOT_FOUND)
         # A well-formed request that the code's or the campaign's state forbids: a conflict.
-        status = code_status(record, now)
+        status = record.status(now)
         if status is not CodeStatus.ACTIVE:
             raise Conflict(status_message(status))
-        if has_ended(campaign, now):
+        if campaign.has_ended(now):
             raise Conflict(CAMPAIGN_ENDED)
-        if campaign.status is not CampaignStatus.ACTIVE:
+        if not campaign.is_active():
             raise Conflict(CAMPAIGN_NOT_ACTIVE)
-        if not self.store.redeem(record):
+
+        def decide(view: View) -> Decision:
+            # Decided again on the store as it is when the write is kept: of two redemptions at
+            # once, here or on another instance, the second finds the first's.
+            current = view.code(record.digest)
+            if current is None or not current.redeemable:
+                return False, ()
+            return True, (CodeRedeemed(record.digest),)
+
+        if not self.store.write(decide, grouped=True):
             # Someone redeemed or revoked it since it was read: say what it is now.
             current = self.store.code(record.digest)
-            raise Conflict(status_message(code_status(current, now) if current else CodeStatus.REDEEMED))
+            raise Conflict(status_message(current.status(now) if current else CodeStatus.REDEEMED))
         return Redemption(code.strip().upper(), user_id, record.batch.points_value, record.batch, now)
 
     # -- what the dashboard does in the real service (the admin API) -----------------------
@@ -289,42 +345,55 @@ class Codes:
     def revoke_code(self, code: str) -> bool:
         """Revoke one code; False if there is no such code."""
         digest = self.digester.digest(code)
-        return digest is not None and self.store.revoke_code(digest)
+        if digest is None:
+            return False
+        return bool(self.store.write(lambda view: _if(view.code(digest) is not None, CodeRevoked(digest))))
 
     def revoke_batch(self, batch_id: str) -> bool:
-        return self.store.revoke_batch(batch_id)
+        """Revoke every code of a batch; False if there is no such batch."""
+        return bool(self.store.write(lambda view: _if(view.has_batch(batch_id), BatchRevoked(batch_id))))
 
     def add_partner(self, partner: PartnerSeed) -> None:
         """A partner with its keys and campaigns, for good (until a reset); Conflict if it would
         share a secret, an id or a campaign slug of its environment with one held already."""
-        try:
-            self.store.add_partner(partner)
-        except ValueError as clash:
-            raise Conflict(str(clash)) from None
+
+        def decide(view: View) -> Decision:
+            clash = partner_clash(view, partner)
+            if clash is not None:
+                raise Conflict(clash)
+            return None, (PartnerAdded(partner),)
+
+        self.store.write(decide)
 
     def campaign_has_ended(self, campaign: Campaign) -> bool:
-        return has_ended(campaign, self.clock.now())
+        return campaign.has_ended(self.clock.now())
 
     def update_campaign(self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None) -> Campaign:
         """Set a campaign's status and end (what the dashboard does); NotFound if there is none."""
-        campaign = self.store.update_campaign(campaign_id, status, ends_at)
-        if campaign is None:
+        changed = CampaignChanged(campaign_id, status, ends_at)
+        if not self.store.write(lambda view: _if(view.campaign_by_id(campaign_id) is not None, changed)):
             raise NotFound(CAMPAIGN_NOT_FOUND)
-        return campaign
+        return self.store.campaign_by_id(campaign_id)  # type: ignore[return-value]
 
     def revoke_key(self, secret: str) -> bool:
         """Revoke the key of that secret: every call with it is then `403 API key has been revoked`."""
-        return self.store.revoke_key(secret_digest(secret))
+        digest = secret_digest(secret)
+        return bool(self.store.write(lambda view: _if(view.key(digest) is not None, KeyRevoked(digest))))
 
     def set_clock(self, instant: datetime) -> None:
         """Make now `instant` (a running clock goes on from there), for every instance of the store."""
         offset = self.clock.offset_to(instant)
-        self.store.set_clock_offset(offset)
+        self.store.write(lambda view: (None, (ClockSet(offset),)))
         self.clock.shift(offset)
 
     def advance_clock(self, by: timedelta) -> None:
         """Move the clock by `by`; moves made at once, here or by other instances, all count."""
-        self.clock.shift(self.store.shift_clock(by))
+
+        def decide(view: View) -> Decision:
+            offset = view.clock_offset() + by
+            return offset, (ClockSet(offset),)
+
+        self.clock.shift(self.store.write(decide))
 
     def has_code(self, code: str) -> bool:
         digest = self.digester.digest(code)
@@ -375,20 +444,43 @@ class Codes:
         return CodeSheet.of(codes.values()), list(codes)
 
 
-def code_status(record: CodeRecord, now: datetime) -> CodeStatus:
-    """D5: REVOKED, else REDEEMED, else EXPIRED by the batch's expiresAt, else ACTIVE."""
-    batch = record.batch
-    if batch.revoked or record.revoked:
-        return CodeStatus.REVOKED
-    if record.redeemed:
-        return CodeStatus.REDEEMED
-    if batch.expires_at is not None and batch.expires_at <= now:
-        return CodeStatus.EXPIRED
-    return CodeStatus.ACTIVE
+def _if(condition: bool, event: Event) -> Decision:
+    """A write that happens if `condition` holds: whether it did, and its event."""
+    return (True, (event,)) if condition else (False, ())
 
 
-def has_ended(campaign: Campaign, now: datetime) -> bool:
-    """Whether the campaign has ended: its status says so, or its end date has passed (D7)."""
-    return campaign.status is CampaignStatus.ENDED or (
-        campaign.ends_at is not None and campaign.ends_at <= now
+def seed_events(seed: Seed) -> list[Event]:
+    """The events that make a new (or reset) store hold the fixtures."""
+    return [
+        *(PartnerAdded(partner) for partner in seed.partners),
+        *(BatchAdded.of(batch) for batch in seed.batches),
+    ]
+
+
+def gains(view: View, partner: PartnerSeed) -> bool:
+    """Whether the store lacks the partner, or one of its keys or campaigns (fixtures that gained
+    some since a durable store was made)."""
+    return (
+        view.partner(partner.partner.id) is None
+        or any(view.key(key.secret_sha256) is None for key in partner.keys)
+        or any(
+            view.campaign(campaign.key) is None and view.campaign_by_id(campaign.id) is None
+            for campaign in partner.campaigns
+        )
     )
+
+
+def partner_clash(view: View, partner: PartnerSeed) -> str | None:
+    """What a new partner would share with those held (a secret, its id, a campaign's slug in its
+    environment, a campaign id), said as the answer's message; None if nothing."""
+    if any(view.key(key.secret_sha256) is not None for key in partner.keys):
+        return "A secret is in use already"
+    if view.partner(partner.partner.id) is not None:
+        return "The partner's id is in use already"
+    keys = [campaign.key for campaign in partner.campaigns]
+    ids = [campaign.id for campaign in partner.campaigns]
+    if len(set(keys)) != len(keys) or any(view.campaign(key) is not None for key in keys):
+        return "A campaign's slug is in use already in its environment"
+    if len(set(ids)) != len(ids) or any(view.campaign_by_id(campaign_id) is not None for campaign_id in ids):
+        return "A campaign id is in use already"
+    return None

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..contract.fixtures import PartnerConflict, new_partner
+from ..contract.timestamps import format_timestamp, parse_timestamp
 from ..domain.clock import Clock
 from ..domain.errors import CAMPAIGN_NOT_FOUND, CODE_NOT_FOUND, BadRequest, Conflict, NotFound
 from ..domain.records import Campaign, CampaignStatus
 from ..domain.service import Codes
-from ..fixtures import PartnerConflict, new_partner
-from ..timestamps import format_timestamp, parse_timestamp
 from .operations import render_batch, render_stats
 from .wire import error_response, read_json, success
 

@@ -24,15 +24,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from ..contract.fixtures import FixtureError, load_fixtures, plan_of
+from ..contract.spec import SPEC_PATH, Operation, Spec, load_spec
+from ..contract.timestamps import parse_timestamp
 from ..domain.clock import Clock
 from ..domain.codes import Randomness
-from ..domain.errors import ApiError
-from ..domain.ports import Store
+from ..domain.errors import ApiError, ServiceUnavailable
+from ..domain.ports import Store, StoreMismatch, StoreUnavailable
 from ..domain.service import Codes
-from ..fixtures import FixtureError, load_fixtures, plan_of
-from ..spec import SPEC_PATH, Operation, Spec, load_spec
-from ..stores import open_store, sqlite_url
-from ..timestamps import parse_timestamp
+from ..stores import StoreError, open_store, sqlite_url
 from .admin import ADMIN_ROUTES
 from .admin_token import AdminToken
 from .docs_page import docs_routes
@@ -187,9 +187,12 @@ def routes(spec: Spec) -> list[Route]:
 
 
 def answer_to(caught: Exception) -> ApiError:
-    """The error a request is answered with: an ApiError as it is, anything else a logged 500."""
+    """The error a request is answered with: an ApiError as it is, a failed store a 503 that
+    says so, anything else a logged 500."""
     if isinstance(caught, ApiError):
         return caught
+    if isinstance(caught, StoreUnavailable):
+        return ServiceUnavailable(caught.message)
     logger.error("unexpected error", exc_info=caught)
     return ApiError(INTERNAL_ERROR)
 
@@ -253,6 +256,9 @@ def create_app(
             randomness=randomness or Randomness(seed),
         )
         codes.install()
+    except StoreMismatch as mismatch:
+        opened.close()
+        raise StoreError(str(mismatch)) from None
     except ValueError as error:
         opened.close()
         raise FixtureError(f"{', '.join(map(str, loaded.sources))}: {error}") from None

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from starlette.types import Scope
 
-from ..timestamps import format_timestamp
+from ..contract.timestamps import format_timestamp
 
 JOURNAL_SIZE = 1000
 # The mock's own surface is not journalled: the journal shows what the code under test sent.

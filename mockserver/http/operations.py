@@ -9,9 +9,9 @@ from typing import Any
 
 import orjson
 
+from ..contract.timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
 from ..domain.records import Batch, CodeStats, Principal
 from ..domain.service import Codes
-from ..timestamps import ORJSON_TIMESTAMPS, format_timestamp, in_utc, parse_timestamp
 
 
 @dataclass(slots=True)  # not frozen: one is built per request, and frozen ones are slow to build
@@ -26,9 +26,14 @@ class Call:
     public_base_url: str
 
 
-@functools.lru_cache(maxsize=4096)
 def render_batch(batch: Batch) -> orjson.Fragment:
-    """A batch's JSON as the API shows it; its fields never change, so listings reuse it."""
+    """A batch's JSON as the API shows it. Listings reuse it while the fields it shows are the
+    same: an event may change one (a label, an expiry), never its id, campaign or creation."""
+    return _rendered(batch, batch.batch_size, batch.points_value, batch.label, batch.expires_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered(batch: Batch, *_shown: object) -> orjson.Fragment:
     return orjson.Fragment(
         orjson.dumps(
             {

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..contract.fixtures import Fixtures
+from ..contract.spec import Spec
 from ..domain.service import Codes
-from ..fixtures import Fixtures
-from ..spec import Spec
 from .admin_token import AdminToken
 from .faults import Faults
 from .journal import Journal

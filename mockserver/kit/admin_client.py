@@ -10,7 +10,7 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
-from ..timestamps import format_timestamp, parse_timestamp
+from ..contract.timestamps import format_timestamp, parse_timestamp
 
 TOKEN_VARIABLE = "GAMIFYHOST_MOCK_ADMIN_TOKEN"
 # Straight to the mock: a proxy from the environment must not see loopback admin calls.

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..fixtures import DEFAULT_FIXTURES, FixtureError
+from ..contract.fixtures import DEFAULT_FIXTURES, FixtureError
+from ..contract.timestamps import parse_timestamp
 from ..http.faults import MAX_DELAY_MS
 from ..stores import StoreError, sqlite_url, store_kind
-from ..timestamps import parse_timestamp
 
 WORKER_ARGUMENTS = "GAMIFYHOST_MOCK_WORKER_ARGUMENTS"
 # Every option can be set by a variable too: --an-option is GAMIFYHOST_MOCK_AN_OPTION.

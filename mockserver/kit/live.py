@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..contract.fixtures import Fixtures, load_fixtures, partner_id
 from ..domain.records import Environment
-from ..fixtures import Fixtures, load_fixtures, partner_id
 from ..http.app import create_app
 from .admin_client import TOKEN_VARIABLE, AdminClient, AdminError
 from .serving import serve_in_thread
@@ -117,7 +117,7 @@ def shared_mock(
                 "(gamifyhost-mock --port PORT) or check the URL; its admin API must be on"
             ) from None
         time.sleep(0.1)
-    from ..spec import load_spec
+    from ..contract.spec import load_spec
 
     loaded = load_fixtures(Path(fixtures) if fixtures is not None else None, load_spec())
     if {partner_id(partner) for partner in loaded.partners} <= partners:

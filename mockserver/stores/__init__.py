@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..domain.ports import Store
 from .memory import MemoryStore
-from .sql import StoreError
+from .schema import StoreError
 
 __all__ = ["MemoryStore", "Store", "StoreError", "open_store", "sqlite_path", "sqlite_url", "store_kind"]
 

@@ -9,7 +9,8 @@ The garbage collector would walk every digest of every set on each full collecti
 and more at twenty million codes. A generation that is full (or indexed, once full) changes no
 more, so it is moved out of the collector's sight (gc.freeze); only the current one is walked.
 
-The SQL stores keep a MemoryStore as their replica of what the database holds (sql.py).
+The SQL stores keep a MemoryStore as their replica of what the database holds (sql.py): they
+apply the events of their log to it.
 """
 
 from __future__ import annotations
@@ -20,20 +21,13 @@ import gc
 import itertools
 import os
 import threading
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
 
-from ..domain.ports import PartnerSeed, Seed
-from ..domain.records import (
-    ApiKey,
-    Batch,
-    BatchTally,
-    Campaign,
-    CampaignKey,
-    CampaignStatus,
-    CodeRecord,
-    NewBatch,
-)
+from ..domain.events import Event
+from ..domain.ports import Decision, PartnerSeed, View
+from ..domain.records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, Partner
 
 GENERATION = 1 << 20  # digests per generation: indexing one costs about 0.1 s
 
@@ -131,7 +125,10 @@ class CodeIndex:
 
 
 class MemoryStore:
-    """Keys, campaigns, batches and code digests in this process, behind one lock."""
+    """Keys, campaigns, batches and code digests in this process, behind one lock.
+
+    It is a domain.ports.State: events (domain/events.py) are applied to it. A write decides on
+    it and applies its events under the lock, so nothing comes between the two."""
 
     name = "memory"
     blocking = False
@@ -141,6 +138,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._digest_key = os.urandom(32)
         self._offset = timedelta(0)
+        self._sequence = 0  # events applied
         self._clear()
 
     def _clear(self) -> None:
@@ -154,35 +152,24 @@ class MemoryStore:
         self._index = CodeIndex()
         self._redeemed: set[int] = set()
         self._revoked: set[int] = set()
-        self._sequence = 0
 
-    # -- set-up ----------------------------------------------------------------------------
+    # -- writes ----------------------------------------------------------------------------
 
     def digest_key(self) -> bytes:
         return self._digest_key
 
-    def install(self, seed: Seed, clock_offset: timedelta) -> None:
+    def write(self, decide: Callable[[View], Decision], *, grouped: bool = False) -> Any:
         with self._lock:
-            self._offset = clock_offset
-            self._load(seed)
+            answer, events = decide(self)
+            for event in events:
+                self.apply(event)
+            return answer
 
-    def reset(self, seed: Seed) -> None:
+    def apply(self, event: Event, sequence: int | None = None) -> None:
+        """Apply one event, numbered `sequence` (a SQL store's log gives its own), else the next."""
         with self._lock:
-            self._clear()
-            self._offset = timedelta(0)
-            self._load(seed)
-
-    def _load(self, seed: Seed) -> None:
-        # Campaigns change in place (update_campaign): the seed's own stay as they came.
-        fresh: dict[str, Campaign] = {}
-        for partner in seed.partners:
-            campaigns = tuple(dataclasses.replace(campaign) for campaign in partner.campaigns)
-            fresh.update((campaign.id, campaign) for campaign in campaigns)
-            self.add_partner(dataclasses.replace(partner, campaigns=campaigns))
-        for new in seed.batches:
-            batch = dataclasses.replace(new, campaign=fresh.get(new.campaign.id, new.campaign))
-            if self.add_batch(batch) is None:
-                raise ValueError(f"batch {new.id}: its codes repeat codes already stored")
+            self._sequence = self._sequence + 1 if sequence is None else max(self._sequence, sequence)
+            event.apply(self, self._sequence)
 
     def catch_up(self) -> None:
         pass  # nobody else changes it
@@ -190,22 +177,64 @@ class MemoryStore:
     async def caught_up(self) -> None:
         pass
 
+    # -- the State events are applied to ---------------------------------------------------
+
+    def clear(self) -> None:
+        with self._lock:
+            self._clear()
+            self._offset = timedelta(0)
+
+    def put_partner(self, partner: Partner) -> None:
+        self._partners[partner.id] = PartnerSeed(partner, (), ())
+
+    def put_key(self, key: ApiKey) -> None:
+        self._keys[key.secret_sha256] = key
+        seed = self._partners[key.partner.id]
+        keys = [each for each in seed.keys if each.secret_sha256 != key.secret_sha256]
+        if len(keys) == len(seed.keys):
+            keys.append(key)
+        else:
+            keys = [key if each.secret_sha256 == key.secret_sha256 else each for each in seed.keys]
+        self._partners[key.partner.id] = dataclasses.replace(seed, keys=tuple(keys))
+
+    def put_campaign(self, campaign: Campaign) -> None:
+        self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
+        seed = self._partners[campaign.partner.id]
+        self._partners[campaign.partner.id] = dataclasses.replace(seed, campaigns=(*seed.campaigns, campaign))
+
+    def put_batch(self, batch: Batch, digests: Sequence[int]) -> bool:
+        if not self._index.add(batch, digests):
+            return False
+        batches = self._batches.setdefault(batch.campaign.id, [])
+        if not batches or batches[-1].order_key <= batch.order_key:
+            batches.append(batch)  # the usual case: the newest batch of its campaign
+        else:
+            bisect.insort(batches, batch, key=lambda stored: stored.order_key)
+        self._batch_by_id[batch.id] = batch
+        return True
+
+    def mark_redeemed(self, digest: int) -> None:
+        self._redeemed.add(digest)
+
+    def mark_revoked(self, digest: int) -> None:
+        self._revoked.add(digest)
+
+    def set_clock_offset(self, offset: timedelta) -> None:
+        self._offset = offset
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def is_new(self) -> bool:
+        return self._sequence == 0
+
     def clock_offset(self) -> timedelta:
         return self._offset
 
-    def set_clock_offset(self, offset: timedelta) -> None:
-        with self._lock:
-            self._offset = offset
-
-    def shift_clock(self, by: timedelta) -> timedelta:
-        with self._lock:
-            self._offset += by
-            return self._offset
-
-    # -- lookups ---------------------------------------------------------------------------
-
     def key(self, secret_sha256: bytes) -> ApiKey | None:
         return self._keys.get(secret_sha256)
+
+    def partner(self, partner_id: str) -> PartnerSeed | None:
+        return self._partners.get(partner_id)
 
     def campaign(self, key: CampaignKey) -> Campaign | None:
         return self._campaigns.get(key)
@@ -217,22 +246,20 @@ class MemoryStore:
         with self._lock:
             return list(self._partners.values())
 
+    def batch(self, batch_id: str) -> Batch | None:
+        return self._batch_by_id.get(batch_id)
+
+    def has_batch(self, batch_id: str) -> bool:
+        return batch_id in self._batch_by_id
+
     def batch_page(self, campaign: Campaign, offset: int, limit: int) -> tuple[list[Batch], int]:
         batches = self._batches.get(campaign.id, [])
         stop = max(len(batches) - offset, 0)
         return batches[max(stop - limit, 0) : stop][::-1], len(batches)
 
-    def tallies(self, campaign: Campaign, now: datetime) -> Iterable[BatchTally]:
-        sums: dict[tuple[bool, bool], list[int]] = {}
+    def batches(self, campaign: Campaign) -> list[Batch]:
         with self._lock:
-            for batch in self._batches.get(campaign.id, ()):
-                expired = batch.expires_at is not None and batch.expires_at <= now
-                entry = sums.setdefault((batch.revoked, expired), [0, 0, 0, 0])
-                entry[0] += 1
-                entry[1] += batch.batch_size
-                entry[2] += batch.redeemed_count
-                entry[3] += batch.revoked_count
-        return [BatchTally(revoked, expired, *entry) for (revoked, expired), entry in sums.items()]
+            return list(self._batches.get(campaign.id, ()))
 
     def code(self, digest: int) -> CodeRecord | None:
         with self._lock:
@@ -241,160 +268,16 @@ class MemoryStore:
                 return None
             return CodeRecord(digest, batch, digest in self._redeemed, digest in self._revoked)
 
+    def holds_any(self, digests: Sequence[int]) -> bool:
+        with self._lock:
+            return self._index.holds_any(digests)
+
     def existing(self, digests: Sequence[int]) -> set[int]:
         with self._lock:
             return {digest for digest in digests if digest in self._index}
 
     def code_count(self) -> int:
         return len(self._index)
-
-    # -- writes ----------------------------------------------------------------------------
-
-    def add_batch(self, new: NewBatch, sequence: int | None = None) -> Batch | None:
-        """Keep a batch; None, keeping nothing, if one of its digests is held already.
-
-        `sequence` orders batches created at the same second (the SQL stores give their log's)."""
-        with self._lock:
-            batch = Batch(
-                id=new.id,
-                campaign=new.campaign,
-                batch_size=new.batch_size,
-                points_value=new.points_value,
-                label=new.label,
-                expires_at=new.expires_at,
-                created_at=new.created_at,
-                sequence=self._sequence + 1 if sequence is None else sequence,
-            )
-            if not self._index.add(batch, new.digests):
-                return None
-            self._sequence = max(self._sequence + 1, batch.sequence)
-            batches = self._batches.setdefault(new.campaign.id, [])
-            if not batches or batches[-1].order_key <= batch.order_key:
-                batches.append(batch)  # the usual case: the newest batch of its campaign
-            else:
-                bisect.insort(batches, batch, key=lambda stored: stored.order_key)
-            self._batch_by_id[batch.id] = batch
-            for digest in new.redeemed:
-                self._redeemed.add(digest)
-                batch.redeemed_count += 1
-            for digest in new.revoked:
-                self._revoke(digest, batch)
-            return batch
-
-    def redeem(self, record: CodeRecord) -> bool:
-        with self._lock:
-            digest, batch = record.digest, record.batch
-            if digest in self._redeemed or digest in self._revoked or batch.revoked:
-                return False
-            self._redeemed.add(digest)
-            batch.redeemed_count += 1
-            return True
-
-    def revoke_code(self, digest: int) -> bool:
-        with self._lock:
-            batch = self._index.owner(digest)
-            if batch is None:
-                return False
-            self._revoke(digest, batch)
-            return True
-
-    def _revoke(self, digest: int, batch: Batch) -> None:
-        if digest not in self._revoked and not batch.revoked:
-            self._revoked.add(digest)
-            batch.revoked_count += 1
-            if digest in self._redeemed:
-                batch.redeemed_count -= 1
-
-    def revoke_batch(self, batch_id: str) -> bool:
-        with self._lock:
-            batch = self._batch_by_id.get(batch_id)
-            if batch is None:
-                return False
-            batch.revoked = True
-            return True
-
-    def add_partner(self, partner: PartnerSeed) -> None:
-        with self._lock:
-            self.check_new_partner(partner)
-            self._partners[partner.partner.id] = partner
-            for key in partner.keys:
-                self._keys[key.secret_sha256] = key
-            for campaign in partner.campaigns:
-                self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
-
-    def check_new_partner(self, partner: PartnerSeed) -> None:
-        """ValueError, said as an answer's message, if a secret, an id or a slug is taken already."""
-        if any(key.secret_sha256 in self._keys for key in partner.keys):
-            raise ValueError("A secret is in use already")
-        if partner.partner.id in self._partners:
-            raise ValueError("The partner's id is in use already")
-        keys = [campaign.key for campaign in partner.campaigns]
-        ids = [campaign.id for campaign in partner.campaigns]
-        if len(set(keys)) != len(keys) or any(key in self._campaigns for key in keys):
-            raise ValueError("A campaign's slug is in use already in its environment")
-        if len(set(ids)) != len(ids) or any(campaign_id in self._by_id for campaign_id in ids):
-            raise ValueError("A campaign id is in use already")
-
-    def merge_partner(self, partner: PartnerSeed) -> bool:
-        """Add what of a partner of the fixtures is new (itself, keys, campaigns); whether anything was."""
-        with self._lock:
-            known = self._partners.get(partner.partner.id)
-            if known is None:
-                self.add_partner(partner)
-                return True
-            keys = tuple(key for key in partner.keys if key.secret_sha256 not in self._keys)
-            campaigns = tuple(
-                campaign
-                for campaign in partner.campaigns
-                if campaign.key not in self._campaigns and campaign.id not in self._by_id
-            )
-            if not keys and not campaigns:
-                return False
-            for key in keys:
-                self._keys[key.secret_sha256] = key
-            for campaign in campaigns:
-                self._campaigns[campaign.key] = self._by_id[campaign.id] = campaign
-            self._partners[partner.partner.id] = dataclasses.replace(
-                known, keys=known.keys + keys, campaigns=known.campaigns + campaigns
-            )
-            return True
-
-    def holds_any(self, digests: Sequence[int]) -> bool:
-        with self._lock:
-            return self._index.holds_any(digests)
-
-    def has_batch(self, batch_id: str) -> bool:
-        return batch_id in self._batch_by_id
-
-    def batch(self, batch_id: str) -> Batch | None:
-        return self._batch_by_id.get(batch_id)
-
-    def clear(self) -> None:
-        """Nothing kept, the clock's offset nought (a reset, before the fixtures go in again)."""
-        with self._lock:
-            self._clear()
-            self._offset = timedelta(0)
-
-    def update_campaign(
-        self, campaign_id: str, status: CampaignStatus, ends_at: datetime | None
-    ) -> Campaign | None:
-        with self._lock:
-            campaign = self._by_id.get(campaign_id)
-            if campaign is not None:  # in place: its batches refer to it
-                campaign.status, campaign.ends_at = status, ends_at
-            return campaign
-
-    def revoke_key(self, secret_sha256: bytes) -> bool:
-        with self._lock:
-            key = self._keys.get(secret_sha256)
-            if key is None:
-                return False
-            revoked = dataclasses.replace(key, revoked=True)
-            self._keys[secret_sha256] = revoked
-            seed = self._partners[key.partner.id]
-            keys = tuple(revoked if each.secret_sha256 == secret_sha256 else each for each in seed.keys)
-            self._partners[key.partner.id] = dataclasses.replace(seed, keys=keys)
-            return True
 
     def healthy(self) -> str | None:
         return None

@@ -10,7 +10,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from requests.structures import CaseInsensitiveDict
 
-from mockserver.spec import SPEC_PATH, load_yaml
+from mockserver.contract.spec import SPEC_PATH, load_yaml
 
 NODE = Path(__file__).with_name("node")
 

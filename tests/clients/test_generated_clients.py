@@ -16,7 +16,7 @@ import python_session
 from clients_kit import NODE, ResponseValidator
 from openapi_core.exceptions import OpenAPIError
 
-from mockserver.spec import SPEC_PATH
+from mockserver.contract.spec import SPEC_PATH
 
 PACKAGE = "gamifyhost_client"
 # No formatting hooks after generating: the client is read by the tests, not by people.

@@ -9,7 +9,7 @@ from pathlib import Path
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from mockserver.spec import SPEC_PATH
+from mockserver.contract.spec import SPEC_PATH
 
 
 def test_openapi_spec_validator_finds_the_spec_valid() -> None:

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from conformance.judge.contract import Contract
 from mockserver import create_app
-from mockserver.spec import Spec
+from mockserver.contract.spec import Spec
 
 GENERATE = ("POST", "/v1/campaigns/codes/generate")
 BATCHES = ("GET", "/v1/campaigns/codes/batches")

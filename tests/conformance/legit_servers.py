@@ -21,8 +21,8 @@ from broken_servers import BATCHES, GENERATE, STATS, VERIFY, on_answers
 from conformance.judge.contract import Contract
 from conformance.judge.instants import parse_instant
 from mockserver import create_app
-from mockserver.spec import Spec
-from mockserver.timestamps import format_timestamp
+from mockserver.contract.spec import Spec
+from mockserver.contract.timestamps import format_timestamp
 
 DOCUMENTED_400 = {"batchSize must be between 1 and 10000", "pointsValue must be positive"}
 CLOSED_CAMPAIGNS = {"autumn-2024": "Campaign has ended", "spring-launch": "Campaign is not active"}

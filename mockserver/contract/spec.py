@@ -21,11 +21,11 @@ import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .domain.codes import CodeFormat
-from .domain.errors import INVALID_BODY, BadRequest
+from ..domain.codes import CodeFormat
+from ..domain.errors import INVALID_BODY, BadRequest
 from .timestamps import parse_timestamp
 
-SPEC_PATH = Path(__file__).with_name("openapi.yaml")
+SPEC_PATH = Path(__file__).parent.parent / "openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.ASCII | re.I)

@@ -21,13 +21,13 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .domain.ports import PartnerSeed
-from .domain.records import ApiKey, Campaign, CampaignStatus, Environment, Partner, secret_digest
-from .domain.service import BatchPlan, Plan
+from ..domain.ports import PartnerSeed
+from ..domain.records import ApiKey, Campaign, CampaignStatus, Environment, Partner, secret_digest
+from ..domain.service import BatchPlan, Plan
 from .spec import Spec, format_checker, load_yaml
 from .timestamps import parse_timestamp
 
-DEFAULT_FIXTURES = Path(__file__).with_name("fixtures")
+DEFAULT_FIXTURES = Path(__file__).parent.parent / "fixtures"
 DEFAULT_PUBLIC_BASE_URL = "https://app.gamifyhost.com"
 _SCHEMA_PATH = Path(__file__).with_name("fixtures.schema.yaml")
 # Fixtures are written by hand: a count is written as an integer, 2.0 and true are not.
