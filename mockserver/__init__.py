@@ -1,9 +1,12 @@
 """A stateful mock server of the GamifyHost codes API, driven by openapi.yaml.
 
-The package is in rooms, arrows only downward: `domain` (the records and rules, no web and no
-storage import), `stores` (where state is kept: memory, SQLite, PostgreSQL), `http` (the app:
-routes, wire format, admin API) and `kit` (what integrators use: the command line, the pytest
-plugin, `running()`, the admin client). What may be imported from here is below.
+The package is in rooms, arrows only downward (pyproject.toml's import contracts hold them):
+`domain` (the records, the rules and the events of every write; no web and no storage import),
+`stores` (where state is kept: memory, SQLite, PostgreSQL) beside `contract` (openapi.yaml, the
+fixtures, time as the API writes it), `http` (the app: one dispatch of the operations, the wire
+format, the admin API) and `kit` (what integrators use: the command line, the pytest plugin,
+`running()`, the admin client). docs/adding-an-operation.md walks through them. What may be
+imported from here is below.
 """
 
 from __future__ import annotations

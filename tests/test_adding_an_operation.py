@@ -17,11 +17,11 @@ from mockserver import create_app
 from mockserver.contract.spec import Spec, load_spec
 from mockserver.domain import events
 from mockserver.domain.errors import NotFound
-from mockserver.domain.events import Event
-from mockserver.domain.ports import Decision, State, View
+from mockserver.domain.events import Decision, Event
+from mockserver.domain.ports import State, View
 from mockserver.domain.records import Principal
 from mockserver.domain.service import Codes
-from mockserver.http import app as app_module
+from mockserver.http import dispatch as dispatch_module
 from mockserver.http import operations
 from mockserver.http.operations import Call, render_batch
 
@@ -114,7 +114,7 @@ def relabel_handler(call: Call) -> dict[str, Any]:
 def relabelling(monkeypatch: pytest.MonkeyPatch) -> Spec:
     monkeypatch.setitem(events.EVENTS, BatchRelabelled.kind, BatchRelabelled)
     monkeypatch.setitem(operations.OPERATIONS, "relabelBatch", relabel_handler)
-    monkeypatch.setattr(app_module, "WRITES", operations.WRITES | {"relabelBatch"})
+    monkeypatch.setattr(dispatch_module, "WRITES", operations.WRITES | {"relabelBatch"})
     return relabelling_spec()
 
 

@@ -27,11 +27,12 @@ from mockserver.domain.events import (
     ClockSet,
     CodeRedeemed,
     CodeRevoked,
+    Decision,
     Event,
     KeyRevoked,
     PartnerAdded,
 )
-from mockserver.domain.ports import Decision, PartnerSeed, Store, View
+from mockserver.domain.ports import PartnerSeed, Store, View
 from mockserver.domain.records import (
     ApiKey,
     Batch,

@@ -30,6 +30,10 @@ class CorruptLog(ValueError):
     """An event that cannot follow the ones before it (a batch of an unknown campaign, say)."""
 
 
+# A decision: what a write answers, and the events that say it (none: nothing to keep).
+Decision = tuple[Any, Sequence["Event"]]
+
+
 def micros(moment: datetime | None) -> int | None:
     return None if moment is None else (moment - EPOCH) // MICROSECOND
 

@@ -13,12 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, NewBatch, Partner
-
-if TYPE_CHECKING:
-    from .events import Event
 
 
 class StoreUnavailable(Exception):
@@ -79,10 +76,6 @@ class View(Protocol):
         """Whether nothing was ever kept: the fixtures are then installed."""
 
 
-# A decision: what a write answers, and the events that say it (none: nothing to keep).
-Decision = tuple[Any, Sequence["Event"]]
-
-
 class State(View, Protocol):
     """What events are applied to (events.py): keeps, with no rule of their own."""
 
@@ -124,11 +117,11 @@ class Store(View, Protocol):
     def digest_key(self) -> bytes:
         """The key codes are digested with: the same for every instance of a shared store."""
 
-    def write(self, decide: Callable[[View], Decision], *, grouped: bool = False) -> Any:
-        """Decide on the store as it is, keep the events decided, apply them; what `decide`
-        answered. Its errors go through, keeping nothing. `grouped` writes (new batches,
-        redemptions) may share a commit: a later one of a group sees what the earlier decided.
-        StoreUnavailable if the events could not be kept."""
+    def write(self, decide: Callable[[View], tuple[Any, Sequence[Any]]], *, grouped: bool = False) -> Any:
+        """Decide on the store as it is, keep the events decided (an events.Decision: the answer
+        and the events), apply them; what `decide` answered. Its errors go through, keeping
+        nothing. `grouped` writes (new batches, redemptions) may share a commit: a later one of a
+        group sees what the earlier decided. StoreUnavailable if the events could not be kept."""
 
     def catch_up(self) -> None:
         """Take up what other processes on a shared store changed since it last looked."""

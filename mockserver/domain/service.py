@@ -30,12 +30,13 @@ from .events import (
     ClockSet,
     CodeRedeemed,
     CodeRevoked,
+    Decision,
     Event,
     KeyRevoked,
     PartnerAdded,
     Reset,
 )
-from .ports import Decision, PartnerSeed, Seed, Store, StoreMismatch, View
+from .ports import PartnerSeed, Seed, Store, StoreMismatch, View
 from .records import (
     Batch,
     BatchPage,

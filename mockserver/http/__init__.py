@@ -1,1 +1,1 @@
-"""The HTTP app: routes compiled from openapi.yaml, the wire format, the admin API, the docs page."""
+"""The HTTP app: one dispatch of the spec's operations, the wire format, the admin API, the docs page."""

@@ -1,4 +1,7 @@
-"""The stores: where the mock keeps what it is told, one module per engine, all behind domain.ports.Store.
+"""The stores: where the mock keeps what it is told, all behind domain.ports.Store. Each keeps and
+applies the domain's events (domain/events.py): memory.py in this process; sql.py in a log of
+events (codec.py, schema.py) with a replica in memory and a line of writes (group_commit.py),
+over SQLite (sqlite.py) or PostgreSQL (postgresql.py).
 
 `open_store(url)` takes what `--store` takes:
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..domain.events import BatchAdded, CodeRedeemed, Event
-from ..domain.ports import Decision, PartnerSeed, StoreUnavailable, View
+from ..domain.events import BatchAdded, CodeRedeemed, Decision, Event
+from ..domain.ports import PartnerSeed, StoreUnavailable, View
 from ..domain.records import ApiKey, Campaign, CampaignKey, CodeRecord
 
 GROUP = 64  # writes waiting at once that one transaction keeps together, at most

@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from ..domain.events import Event
-from ..domain.ports import Decision, PartnerSeed, View
+from ..domain.events import Decision, Event
+from ..domain.ports import PartnerSeed, View
 from ..domain.records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, Partner
 
 GENERATION = 1 << 20  # digests per generation: indexing one costs about 0.1 s

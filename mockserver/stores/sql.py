@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from ..domain.events import CorruptLog, Event, Reset
-from ..domain.ports import Decision, PartnerSeed, StoreUnavailable, View
+from ..domain.events import CorruptLog, Decision, Event, Reset
+from ..domain.ports import PartnerSeed, StoreUnavailable, View
 from ..domain.records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord
 from .codec import Row, UnknownEvent, decoded, encoded
 from .group_commit import GroupView, Line, Pending
