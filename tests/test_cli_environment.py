@@ -93,6 +93,36 @@ def test_a_bad_variable_stops_the_mock_in_one_line_that_names_it(variable: str, 
     assert run.stderr == f"gamifyhost-mock: bad {variable}={text!r}: {said}\n"
 
 
+@pytest.mark.parametrize(
+    ("variable", "text", "said"),
+    [
+        ("GAMIFYHOST_MOCK_STORE", "redis://x", "not a store: 'redis://x'"),
+        ("GAMIFYHOST_MOCK_STATE_FILE", "/nonexistent/dir/x.db", "its directory does not exist"),
+        ("GAMIFYHOST_MOCK_FIXTURES", "/nope.yaml", "no such fixtures file or directory"),
+    ],
+)
+def test_a_store_or_fixtures_that_cannot_be_opened_name_the_variable_that_gave_them(
+    variable: str, text: str, said: str
+) -> None:
+    command = [sys.executable, "-m", "mockserver"]
+    run = subprocess.run(
+        command, env=environment(**{variable: text}), capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2 and len(run.stderr.splitlines()) == 1
+    assert run.stderr.startswith(f"gamifyhost-mock: bad {variable}={text!r}: ") and said in run.stderr
+
+
+def test_a_variable_that_sets_nothing_is_warned_of_with_the_one_meant(tmp_path: Path) -> None:
+    log = tmp_path / "mock.log"
+    with mock_process(output=log, env=environment(GAMIFYHOST_MOCK_PORTT="9", GAMIFYHOST_MOCK_URL="x")):
+        pass
+    warnings = [line for line in log.read_text().splitlines() if "warning" in line]
+    assert warnings == [
+        "gamifyhost-mock: warning: GAMIFYHOST_MOCK_PORTT is not a variable of gamifyhost-mock and sets "
+        "nothing (did you mean GAMIFYHOST_MOCK_PORT?)"
+    ]
+
+
 def test_a_bad_token_is_refused_without_being_echoed() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "mockserver"],
@@ -148,7 +178,7 @@ def test_an_open_admin_api_beyond_loopback_is_warned_of_at_start(
     if warned:
         assert lines == [
             "gamifyhost-mock: warning: the admin API under /__mock/ is open to anyone who reaches "
-            f"0.0.0.0:{_port_of(log)} (reset, the clock, every partner's secrets): set --admin-token or "
+            f"0.0.0.0:{_port_of(log)} (reset, the clock, partners, keys and campaigns): set --admin-token or "
             "GAMIFYHOST_MOCK_ADMIN_TOKEN, or turn it off with --no-admin"
         ]
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import errno
 import ipaddress
 import json
@@ -281,9 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = store_of(args)
         if args.workers > 1 and store_kind(store) == "memory":
             raise UsageError(
-                "--workers needs a store the processes share: --store sqlite:///state.db or "
-                "postgresql://...; "
-                "the memory store lives in one process"
+                "--workers (GAMIFYHOST_MOCK_WORKERS) needs a store the processes share: --store "
+                "(GAMIFYHOST_MOCK_STORE) sqlite:///state.db or postgresql://...; the memory store lives "
+                "in one process"
             )
         tls = tls_of(args)
         check_listenable(args.host, args.port)
@@ -295,11 +296,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gamifyhost-mock: {error}", file=sys.stderr)
         return 2
     except FixtureError as error:
-        print(f"gamifyhost-mock: bad fixtures: {error}", file=sys.stderr)
+        print(f"gamifyhost-mock: bad {given_as(args, 'fixtures')}: {error}", file=sys.stderr)
         return 2
     except StoreError as error:
-        print(f"gamifyhost-mock: bad store: {error}", file=sys.stderr)
+        print(f"gamifyhost-mock: bad {given_as(args, 'state_file', 'store')}: {error}", file=sys.stderr)
         return 2
+    for line in unknown_variables(os.environ):
+        print(f"gamifyhost-mock: warning: {line}", file=sys.stderr, flush=True)
     common: dict[str, Any] = {
         "host": args.host,
         "port": args.port,
@@ -333,6 +336,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def given_as(args: argparse.Namespace, *dests: str) -> str:
+    """How the first of these options that was given was given: its variable, with the value,
+    when a variable gave it (a container's user then knows which to fix); else its name."""
+    for dest in dests:
+        if getattr(args, dest, None) is None:
+            continue
+        if dest in getattr(args, "from_variables", ()):
+            action = next(action for action in options(parser()) if action.dest == dest)
+            return f"{variable_of(action)}={getattr(args, dest)!r}"
+        return dest.replace("_", " ") if dest != "state_file" else "store"
+    return dests[-1].replace("_", " ")
+
+
+# Variables of this prefix that are not options: the pytest plugin's, and the workers' own.
+OTHER_VARIABLES = frozenset({"GAMIFYHOST_MOCK_URL", WORKER_ARGUMENTS})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A line for each GAMIFYHOST_MOCK_ variable that sets nothing (a misspelt one, say)."""
+    known = {variable_of(action) for action in options(parser())}
+    lines = []
+    for name in sorted(environ):
+        if name.startswith(VARIABLE_PREFIX) and name not in known | OTHER_VARIABLES:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else " (gamifyhost-mock --help lists them)"
+            lines.append(f"{name} is not a variable of gamifyhost-mock and sets nothing{hint}")
+    return lines
+
+
 def open_admin_warning(args: argparse.Namespace) -> str | None:
     """What to say when anyone who reaches the port may drive the admin API: the mock listens
     beyond loopback, with the admin API on and no token."""
@@ -340,8 +372,8 @@ def open_admin_warning(args: argparse.Namespace) -> str | None:
         return None
     return (
         f"the admin API under /__mock/ is open to anyone who reaches {args.host}:{args.port} "
-        "(reset, the clock, every partner's secrets): set --admin-token or GAMIFYHOST_MOCK_ADMIN_TOKEN, "
-        "or turn it off with --no-admin"
+        "(reset, the clock, partners, keys and campaigns): set --admin-token or "
+        "GAMIFYHOST_MOCK_ADMIN_TOKEN, or turn it off with --no-admin"
     )
 
 
