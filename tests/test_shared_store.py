@@ -168,5 +168,5 @@ def test_workers_of_a_memory_store_are_refused() -> None:
         timeout=60,
     )
     assert done.returncode == 2
-    assert "--workers needs a store the processes share" in done.stderr, done.stderr
+    assert "--workers (GAMIFYHOST_MOCK_WORKERS) needs a store the processes share" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr

@@ -86,7 +86,7 @@ def new_batch(
 
 def add_batch(store: Store, new: NewBatch) -> Batch | None:
     def decide(view: View) -> Decision:
-        if view.has_batch(new.id) or view.holds_any(new.digests) or len(set(new.digests)) != len(new.digests):
+        if view.has_batch(new.id) or view.clashes(new.digests):
             return None, ()
         return new.id, (BatchAdded.of(new),)
 

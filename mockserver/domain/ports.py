@@ -66,8 +66,9 @@ class View(Protocol):
 
     def code(self, digest: int) -> CodeRecord | None: ...
 
-    def holds_any(self, digests: Sequence[int]) -> bool:
-        """Whether a batch holds one of these digests already."""
+    def clashes(self, digests: Sequence[int]) -> bool:
+        """Whether a batch holds one of these digests already, or two of them are equal: a new
+        batch may not take them."""
 
     def clock_offset(self) -> timedelta:
         """The offset of the mock's clock (shared by every instance of a shared store)."""

@@ -245,12 +245,11 @@ class Codes:
                 return GeneratedBatch(stored, sheet)
 
     def _add_batch(self, new: NewBatch) -> Batch | None:
-        """Keep a batch whose id and codes are new to the whole store; None, keeping nothing, if not."""
-        if len(set(new.digests)) != len(new.digests):
-            return None
+        """Keep a batch whose id and codes are new to the whole store and distinct (D5); None,
+        keeping nothing, if not."""
 
         def decide(view: View) -> Decision:
-            if view.has_batch(new.id) or view.holds_any(new.digests):
+            if view.has_batch(new.id) or view.clashes(new.digests):
                 return None, ()
             return new.id, (BatchAdded.of(new),)
 

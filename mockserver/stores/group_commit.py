@@ -157,13 +157,13 @@ class GroupView:
             return record._replace(redeemed=True)
         return record
 
-    def holds_any(self, digests: Sequence[int]) -> bool:
+    def clashes(self, digests: Sequence[int]) -> bool:
         for taken in self._unfolded:
             self._digests.update(taken)
         self._unfolded.clear()
         if self._digests and not self._digests.isdisjoint(digests):
             return True
-        return self.replica.holds_any(digests)  # type: ignore[no-any-return]
+        return self.replica.clashes(digests)  # type: ignore[no-any-return]
 
     def clock_offset(self) -> timedelta:
         return self.replica.clock_offset()  # type: ignore[no-any-return]

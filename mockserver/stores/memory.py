@@ -52,8 +52,8 @@ class _Generation:
     def __contains__(self, digest: int) -> bool:
         return digest in self.young or (self.owners is not None and digest in self.owners)
 
-    def insert(self, batch: Batch, digests: Sequence[int], values: list[int]) -> bool:
-        """Add digests new to every other generation; False, adding none, if one of them is held
+    def admit(self, values: list[int]) -> bool:
+        """Hold digests new to every other generation; False, holding none, if one of them is held
         here already or two of them are equal (the set's growth tells: one pass, not two)."""
         if not self.indexed_isdisjoint(values):
             return False
@@ -65,10 +65,13 @@ class _Generation:
             wanted = set(values)
             young.update(digest for _, held in self.unindexed for digest in held if digest in wanted)
             return False
-        # Kept as given until indexed: an array of digests is compact, and not for the GC to walk.
-        self.unindexed.append((batch, digests))
-        self.size += len(values)
         return True
+
+    def attach(self, batch: Batch, digests: Sequence[int], count: int) -> None:
+        """Give admitted digests their batch. Kept as given until indexed: an array of digests is
+        compact, and not for the GC to walk."""
+        self.unindexed.append((batch, digests))
+        self.size += count
 
     def owner(self, digest: int) -> Batch:
         if self.owners is None:
@@ -80,6 +83,9 @@ class _Generation:
                 self.owners.update(zip(digests, itertools.repeat(batch)))
             self.unindexed.clear()
         return self.owners[digest]
+
+
+Reservation = tuple[_Generation, list[int]]  # digests held for a batch to come, and where
 
 
 class CodeIndex:
@@ -94,23 +100,41 @@ class CodeIndex:
     def __contains__(self, digest: int) -> bool:
         return any(digest in generation for generation in self._generations)
 
-    def add(self, batch: Batch, digests: Sequence[int]) -> bool:
-        """Index a batch's digests if each is new and distinct; else False, and nothing changes."""
+    def reserve(self, digests: Sequence[int]) -> Reservation | None:
+        """Hold these digests if each is new and distinct, for `add` to give them their batch (or
+        `release` to let them go); None, holding none, if not."""
         values = list(digests)  # each digest made an int object once
         *older, current = self._generations
         if not all(generation.isdisjoint(values) for generation in older):
-            return False
+            return None
         if current.size and current.size + len(values) > GENERATION:
             if not current.isdisjoint(values):
-                return False
+                return None
             current = _Generation()
             self._generations.append(current)
             gc.freeze()  # the full generation changes no more: out of the collector's sight
-        return current.insert(batch, digests, values)
+        return (current, values) if current.admit(values) else None
 
-    def holds_any(self, digests: Sequence[int]) -> bool:
-        """Whether any of these digests is held already (set operations in C, no loop in Python)."""
+    def add(self, batch: Batch, digests: Sequence[int], reservation: Reservation | None = None) -> bool:
+        """Index a batch's digests (held by `reservation`, or new and distinct); else False, and
+        nothing changes."""
+        reservation = reservation or self.reserve(digests)
+        if reservation is None:
+            return False
+        generation, values = reservation
+        generation.attach(batch, digests, len(values))
+        return True
+
+    @staticmethod
+    def release(reservation: Reservation) -> None:
+        generation, values = reservation
+        generation.young.difference_update(values)  # all of them were new to it
+
+    def clashes(self, digests: Sequence[int]) -> bool:
+        """Whether one of these digests is held already, or two are equal (set operations in C)."""
         values = digests if isinstance(digests, list) else list(digests)
+        if len(set(values)) != len(values):
+            return True
         return not all(generation.isdisjoint(values) for generation in self._generations)
 
     def owner(self, digest: int) -> Batch | None:
@@ -139,6 +163,10 @@ class MemoryStore:
         self._digest_key = os.urandom(32)
         self._offset = timedelta(0)
         self._sequence = 0  # events applied
+        # In a write, digests a decision found free (`clashes`) stay held for its batch: the
+        # index is probed once per code, not twice (the probes of a big index miss the cache).
+        self._writing = False
+        self._reserved: tuple[Sequence[int], Reservation] | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -160,10 +188,17 @@ class MemoryStore:
 
     def write(self, decide: Callable[[View], Decision], *, grouped: bool = False) -> Any:
         with self._lock:
-            answer, events = decide(self)
-            for event in events:
-                self.apply(event)
-            return answer
+            self._writing = True
+            try:
+                answer, events = decide(self)
+                for event in events:
+                    self.apply(event)
+                return answer
+            finally:
+                self._writing = False
+                if self._reserved is not None:  # a batch's digests were checked, and not kept
+                    self._index.release(self._reserved[1])
+                    self._reserved = None
 
     def apply(self, event: Event, sequence: int | None = None) -> None:
         """Apply one event, numbered `sequence` (a SQL store's log gives its own), else the next."""
@@ -203,7 +238,14 @@ class MemoryStore:
         self._partners[campaign.partner.id] = dataclasses.replace(seed, campaigns=(*seed.campaigns, campaign))
 
     def put_batch(self, batch: Batch, digests: Sequence[int]) -> bool:
-        if not self._index.add(batch, digests):
+        reserved, self._reserved = self._reserved, None
+        if reserved is not None and reserved[0] is digests:
+            kept = self._index.add(batch, digests, reserved[1])
+        else:
+            if reserved is not None:
+                self._index.release(reserved[1])
+            kept = self._index.add(batch, digests)
+        if not kept:
             return False
         batches = self._batches.setdefault(batch.campaign.id, [])
         if not batches or batches[-1].order_key <= batch.order_key:
@@ -268,9 +310,15 @@ class MemoryStore:
                 return None
             return CodeRecord(digest, batch, digest in self._redeemed, digest in self._revoked)
 
-    def holds_any(self, digests: Sequence[int]) -> bool:
+    def clashes(self, digests: Sequence[int]) -> bool:
         with self._lock:
-            return self._index.holds_any(digests)
+            if self._writing and self._reserved is None:
+                reservation = self._index.reserve(digests)
+                if reservation is None:
+                    return True
+                self._reserved = (digests, reservation)
+                return False
+            return self._index.clashes(digests)
 
     def existing(self, digests: Sequence[int]) -> set[int]:
         with self._lock:

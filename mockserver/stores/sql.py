@@ -277,8 +277,8 @@ class SqlStore:
     def code(self, digest: int) -> CodeRecord | None:
         return self._replica.code(digest)
 
-    def holds_any(self, digests: Sequence[int]) -> bool:
-        return self._replica.holds_any(digests)
+    def clashes(self, digests: Sequence[int]) -> bool:
+        return self._replica.clashes(digests)
 
     def existing(self, digests: Sequence[int]) -> set[int]:
         self.catch_up()
