@@ -70,7 +70,7 @@ def relabelling_spec() -> Spec:
 
 
 # 2. The event: its kind, its encoder, and what it does to a state.
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatchRelabelled(Event):
     kind: ClassVar[str] = "relabel-batch"
     batch_id: str

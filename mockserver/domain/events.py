@@ -43,7 +43,9 @@ def moment(value: int | None) -> datetime | None:
 
 
 class Event:
-    """A write that happened. `kind` names it in a store's log."""
+    """A write that happened. `kind` names it in a store's log. Events are never changed once
+    made; their dataclasses are not frozen only because frozen ones take four times as long to
+    build, and one is built per write."""
 
     kind: ClassVar[str]
 
@@ -60,7 +62,7 @@ class Event:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PartnerAdded(Event):
     """A partner with its keys and campaigns; of one held already, the keys and campaigns it lacks
     (fixtures that gained some since a durable store was made)."""
@@ -135,7 +137,7 @@ class PartnerAdded(Event):
                 state.put_campaign(dataclasses.replace(campaign))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatchAdded(Event):
     """A batch and its codes' digests; of the fixtures' batches, some codes redeemed or revoked."""
 
@@ -218,7 +220,7 @@ class BatchAdded(Event):
                 revoke(state, record)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CodeRedeemed(Event):
     kind: ClassVar[str] = "redeem"
     digest: int
@@ -236,7 +238,7 @@ class CodeRedeemed(Event):
             redeem(state, record)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CodeRevoked(Event):
     kind: ClassVar[str] = "revoke-code"
     digest: int
@@ -254,7 +256,7 @@ class CodeRevoked(Event):
             revoke(state, record)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatchRevoked(Event):
     """Every code of the batch is REVOKED from now on, whatever was done to it before."""
 
@@ -274,7 +276,7 @@ class BatchRevoked(Event):
             batch.revoked = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CampaignChanged(Event):
     kind: ClassVar[str] = "campaign"
     campaign_id: str
@@ -294,7 +296,7 @@ class CampaignChanged(Event):
             campaign.status, campaign.ends_at = self.status, self.ends_at
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KeyRevoked(Event):
     kind: ClassVar[str] = "revoke-key"
     secret_sha256: bytes
@@ -312,7 +314,7 @@ class KeyRevoked(Event):
             state.put_key(dataclasses.replace(key, revoked=True))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClockSet(Event):
     """The offset of the mock's clock from the system's (shared by every instance of a store)."""
 
@@ -330,7 +332,7 @@ class ClockSet(Event):
         state.set_clock_offset(self.offset)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reset(Event):
     """Nothing kept, the clock's offset nought: the fixtures' events follow it."""
 

@@ -192,7 +192,8 @@ class MemoryStore:
             try:
                 answer, events = decide(self)
                 for event in events:
-                    self.apply(event)
+                    self._sequence += 1
+                    event.apply(self, self._sequence)
                 return answer
             finally:
                 self._writing = False
