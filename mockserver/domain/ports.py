@@ -19,12 +19,14 @@ from .records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, NewBatch,
 
 
 class StoreUnavailable(Exception):
-    """The store failed (a full disk, a database gone): nothing was kept. The API answers it with
-    a 503 that says so (`message`)."""
+    """The store failed (a full disk, a database gone): nothing was kept. `failed` says what
+    could not be done, in the port's words; the API answers a 503 that says so."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    KEEP, READ, BUSY, INTERRUPTED = "keep", "read", "busy", "interrupted"
+
+    def __init__(self, failed: str) -> None:
+        super().__init__(failed)
+        self.failed = failed
 
 
 class StoreMismatch(ValueError):

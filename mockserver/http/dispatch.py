@@ -28,6 +28,13 @@ logger = logging.getLogger("mockserver")
 INTERNAL_ERROR = "Internal server error"
 NOT_FOUND = "Not Found"
 METHOD_NOT_ALLOWED = "Method Not Allowed"
+# What a client is told when the store fails, by what failed.
+STORE_FAILURES = {
+    StoreUnavailable.KEEP: "Service unavailable: the mock's store could not keep it",
+    StoreUnavailable.READ: "Service unavailable: the mock's store could not read it",
+    StoreUnavailable.BUSY: "Service unavailable: the mock's store is too busy to keep it",
+    StoreUnavailable.INTERRUPTED: "Service unavailable: the write was interrupted",
+}
 _PARAMETER = re.compile(r"\{([^/{}]+)\}")
 
 
@@ -37,7 +44,7 @@ def answer_to(caught: Exception) -> ApiError:
     if isinstance(caught, ApiError):
         return caught
     if isinstance(caught, StoreUnavailable):
-        return ServiceUnavailable(caught.message)
+        return ServiceUnavailable(STORE_FAILURES.get(caught.failed, STORE_FAILURES[StoreUnavailable.KEEP]))
     logger.error("unexpected error", exc_info=caught)
     return ApiError(INTERNAL_ERROR)
 

@@ -105,12 +105,12 @@ class Line:
 def _own_copy(failure: BaseException) -> BaseException:
     """The error for one waiting write: each thread raises an exception of its own."""
     if isinstance(failure, StoreUnavailable):
-        copy = StoreUnavailable(failure.message)
+        copy = StoreUnavailable(failure.failed)
         copy.__cause__ = failure.__cause__
         return copy
     if isinstance(failure, Exception):
         return failure
-    return StoreUnavailable("Service unavailable: the write was interrupted")
+    return StoreUnavailable(StoreUnavailable.INTERRUPTED)
 
 
 class GroupView:

@@ -119,9 +119,7 @@ class SqlStore:
             self._failure = self._last_failure = reason
             self._failed_writes += 1
         logger.error("the store %s could not %s: %s", self.name, "write" if write else "read", reason)
-        unavailable = StoreUnavailable(
-            f"Service unavailable: the mock's store could not {'keep' if write else 'read'} it"
-        )
+        unavailable = StoreUnavailable(StoreUnavailable.KEEP if write else StoreUnavailable.READ)
         unavailable.__cause__ = error
         return unavailable
 
@@ -222,7 +220,7 @@ class SqlStore:
             for pending, (answer, refused) in zip(group, outcomes, strict=True):
                 pending.answer, pending.error = answer, refused
             return
-        raise StoreUnavailable("Service unavailable: the mock's store is too busy to keep it")
+        raise StoreUnavailable(StoreUnavailable.BUSY)
 
     def _statements(self, seen: int, events: list[tuple[int, Event]]) -> list[tuple[str, list[Any]]]:
         """The events as statements of one transaction: one INSERT of many rows, one round trip;
