@@ -368,3 +368,33 @@ def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
     assert sum(kept.values()) == 9
     assert store.code_count() == before + 5 + 9 * 5
     print(f"\n{1 + len(workers)} writes in {len(rows)} commits, events per commit: {rows}")
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_sqlite_store_reads_its_log_only_when_another_connection_kept_something(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As two processes on one file: the second catches up on what the first kept, and asks its
+    log nothing while nobody else kept anything."""
+    first, second = domain(store_url), domain(store_url)
+    try:
+        reads: list[str] = []
+        real_read = second.store._read  # type: ignore[attr-defined]
+
+        def counted(text: str, parameters: Any) -> Any:
+            reads.append(text)
+            return real_read(text, parameters)
+
+        monkeypatch.setattr(second.store, "_read", counted)
+        second.store.catch_up()
+        second.store.catch_up()
+        assert reads == []
+        campaign = first.campaign(first.authenticate("sk_test_acme_mock_secret"), "summer-promo")
+        assert add_batch(first.store, new_batch(campaign, 1, digests(77, 3))) is not None
+        second.store.catch_up()
+        assert len(reads) == 1 and second.store.batch("batch-1") is not None
+        second.store.catch_up()
+        assert len(reads) == 1
+    finally:
+        first.store.close()
+        second.store.close()
