@@ -170,3 +170,47 @@ def test_workers_of_a_memory_store_are_refused() -> None:
     assert done.returncode == 2
     assert "--workers (GAMIFYHOST_MOCK_WORKERS) needs a store the processes share" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@durable
+def test_a_write_is_checked_against_what_the_other_instance_kept_even_when_idle(
+    pair: tuple[httpx.Client, httpx.Client],
+) -> None:
+    """On PostgreSQL a write skips the query a read makes first, and is kept only if nothing
+    another process kept reached the store since its checks: A stays idle while B adds a
+    partner, revokes a key and moves the clock; each of A's next writes answers as one mock."""
+    a, b = pair
+    added = admin_data(
+        b.post(
+            "/__mock/partners",
+            json={
+                "name": "Idle check",
+                "applications": [
+                    {
+                        "name": "app",
+                        "keys": [{"secret": "sk_test_idle_check_1"}, {"secret": "sk_test_idle_check_2"}],
+                    }
+                ],
+                "campaigns": [{"slug": "idle", "environment": "TEST"}],
+            },
+        )
+    )
+    assert added["partner"]["name"] == "Idle check"
+    first = {"X-API-Secret": "sk_test_idle_check_1"}
+    made = a.post(
+        "/v1/campaigns/codes/generate", json={"slug": "idle", "batchSize": 2, "pointsValue": 1}, headers=first
+    )
+    assert made.status_code == 200, made.text  # a key A's replica did not know yet
+    assert b.post("/__mock/keys/revoke", json={"secret": "sk_test_idle_check_1"}).status_code == 200
+    refused = a.post(
+        "/v1/campaigns/codes/generate", json={"slug": "idle", "batchSize": 2, "pointsValue": 1}, headers=first
+    )
+    assert (refused.status_code, refused.json()["message"]) == (403, "API key has been revoked")
+    second = {"X-API-Secret": "sk_test_idle_check_2"}
+    code = made.json()["data"]["codes"][0]
+    assert b.post("/__mock/clock", json={"advanceSeconds": 86400}).status_code == 200
+    redeemed = a.post("/v1/campaigns/idle/redeem", json={"code": code, "userId": "u"}, headers=second)
+    assert redeemed.status_code == 200, redeemed.text
+    assert redeemed.json()["data"]["redeemedAt"] == "2025-06-02T12:00:00Z"  # B's clock, a day on
+    again = a.post("/v1/campaigns/idle/redeem", json={"code": code, "userId": "u"}, headers=second)
+    assert (again.status_code, again.json()["message"]) == (409, "Code status is REDEEMED")

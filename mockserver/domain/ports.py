@@ -11,6 +11,7 @@ StoreUnavailable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -27,6 +28,12 @@ class StoreUnavailable(Exception):
     def __init__(self, failed: str) -> None:
         super().__init__(failed)
         self.failed = failed
+
+
+class StoreMoved(Exception):
+    """A write made within `Store.writes_since()` found that the store took up another process's
+    changes after the block began: what the request checked may be out of date, so nothing was
+    kept. Look again, from the store as it is."""
 
 
 class StoreMismatch(ValueError):
@@ -125,6 +132,12 @@ class Store(View, Protocol):
         and the events), apply them; what `decide` answered. Its errors go through, keeping
         nothing. `grouped` writes (new batches, redemptions) may share a commit: a later one of a
         group sees what the earlier decided. StoreUnavailable if the events could not be kept."""
+
+    def writes_since(self) -> AbstractContextManager[None]:
+        """A block whose writes decide on the store as it stood when the block began, or not at
+        all: a write is refused with StoreMoved if the store took up another process's changes
+        since (a request checked on a replica it did not bring up to date first). A store no
+        other process changes never refuses."""
 
     def catch_up(self) -> None:
         """Take up what other processes on a shared store changed since it last looked."""

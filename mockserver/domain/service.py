@@ -156,6 +156,10 @@ class Codes:
             await self.store.caught_up()
             self._take_up_clock()
 
+    def take_up_clock(self) -> None:
+        """Take up the store's clock offset, as the replica holds it (no query)."""
+        self._take_up_clock()
+
     def _take_up_clock(self) -> None:
         offset = self.store.clock_offset()
         if offset != self.clock.offset:

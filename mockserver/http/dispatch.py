@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..contract.spec import Operation
 from ..domain.errors import ApiError, MethodNotAllowed, NotFound, ServiceUnavailable
-from ..domain.ports import StoreUnavailable
+from ..domain.ports import StoreMoved, StoreUnavailable
 from .operations import OPERATIONS, WRITES, Call
 from .state import MockState
 from .wire import RequestBody, error_envelope, send_json, success_envelope
@@ -60,8 +60,9 @@ class OperationEndpoint:
     On a shared store the request first takes up what other processes changed (awaited: on
     PostgreSQL, concurrent requests share one query). Reads are then answered from memory,
     here. A write to a store over a network (PostgreSQL) runs in a worker thread, so that its
-    wait does not hold up the other requests; a local store (memory, SQLite) writes faster than
-    a thread could be handed the work. Which of the two is decided once, when the app is built.
+    wait does not hold up the other requests, and skips that first query unless it must (see
+    `act`); a local store (memory, SQLite) writes faster than a thread could be handed the work.
+    Which of the two is decided once, when the app is built.
     """
 
     def __init__(self, operation: Operation, state: MockState) -> None:
@@ -92,25 +93,66 @@ class OperationEndpoint:
     async def act(
         self, scope: Scope, headers: dict[bytes, bytes], incoming: RequestBody, path: dict[str, str]
     ) -> Any:
-        """The `data` of the success envelope, or an error: D2 (the secret) before the body."""
+        """The `data` of the success envelope, or an error."""
         state = self.state
         if b"prefer" in headers or not state.faults.idle:
             prefer = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
             await state.faults.apply(prefer)
         codes = state.codes
-        if codes.store.shared:
-            await codes.refreshed()  # what other processes changed: batches, the clock, keys, ...
+        body = _Body(self.operation, headers, incoming)
+        if not codes.store.shared:
+            return await self.answer(scope, headers, body, path)
+        if self.run is not _here:
+            # A write to a store over a network, checked and decided on the replica as it stands,
+            # with no query first: the store keeps it only if no other process's change reached
+            # the replica since (StoreMoved), and a refusal may come from a replica behind. Either
+            # way the request is looked at again, once, from the store as it is.
+            codes.take_up_clock()
+            try:
+                with codes.store.writes_since():
+                    return await self.answer(scope, headers, body, path)
+            except (ApiError, StoreMoved):
+                pass
+        await codes.refreshed()  # what other processes changed: batches, the clock, keys, ...
+        return await self.answer(scope, headers, body, path)
+
+    async def answer(
+        self, scope: Scope, headers: dict[bytes, bytes], body: _Body, path: dict[str, str]
+    ) -> Any:
+        """The operation's checks in their order, D2 (the secret) first, then its handler."""
+        codes = self.state.codes
         secret = headers.get(b"x-api-secret")
         principal = codes.authenticate(None if secret is None else secret.decode("latin-1"))
         operation = self.operation
-        body: Any = {}
-        if operation.body is not None:
-            content_type = headers.get(b"content-type", b"").decode("latin-1")
-            body = operation.body.validate(await incoming.json(content_type))
+        value = await body.value()
         query = operation.read_query(scope["query_string"])
         parameters = operation.read_path(path) if operation.path_parameters else {}
-        call = Call(codes, principal, body, query, parameters, state.fixtures.public_base_url)
+        call = Call(codes, principal, value, query, parameters, self.state.fixtures.public_base_url)
         return await self.run(self.handle, call)
+
+
+class _Body:
+    """The request's JSON body, validated against the spec ({} for an operation without one):
+    read once, however often it is asked for, its refusal raised each time."""
+
+    def __init__(self, operation: Operation, headers: dict[bytes, bytes], incoming: RequestBody) -> None:
+        self.operation = operation
+        self.content_type = headers.get(b"content-type", b"").decode("latin-1")
+        self.incoming = incoming
+        self.read: tuple[Any, ApiError | None] | None = None
+
+    async def value(self) -> Any:
+        if self.operation.body is None:
+            return {}
+        if self.read is None:
+            try:
+                self.read = (self.operation.body.validate(await self.incoming.json(self.content_type)), None)
+            except ApiError as refused:
+                self.read = (None, refused)
+        value, refused = self.read
+        if refused is not None:
+            raise refused
+        return value
 
 
 class Dispatch:

@@ -32,6 +32,7 @@ class Pending:
 
     decide: Callable[[View], Decision]
     alone: bool  # kept in a group of its own
+    since: int | None = None  # decided on the store as it stood at this event, or not at all
     done: bool = False
     answer: Any = None
     error: BaseException | None = None
@@ -48,9 +49,9 @@ class Line:
         self._guard = threading.Lock()  # guards _waiting and _leading
         self._leading = False  # a thread is keeping the waiting writes
 
-    def submit(self, decide: Callable[[View], Decision], *, alone: bool) -> Any:
+    def submit(self, decide: Callable[[View], Decision], *, alone: bool, since: int | None = None) -> Any:
         """Wait for the write to be kept; its answer, or its error raised."""
-        pending = Pending(decide, alone)
+        pending = Pending(decide, alone, since)
         with self._guard:
             self._waiting.append(pending)
             pending.lead = not self._leading

@@ -16,6 +16,7 @@ apply the events of their log to it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 import gc
 import itertools
@@ -206,6 +207,9 @@ class MemoryStore:
         with self._lock:
             self._sequence = self._sequence + 1 if sequence is None else max(self._sequence, sequence)
             event.apply(self, self._sequence)
+
+    def writes_since(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()  # nobody else changes it
 
     def catch_up(self) -> None:
         pass  # nobody else changes it
