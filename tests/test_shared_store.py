@@ -214,3 +214,40 @@ def test_a_write_is_checked_against_what_the_other_instance_kept_even_when_idle(
     assert redeemed.json()["data"]["redeemedAt"] == "2025-06-02T12:00:00Z"  # B's clock, a day on
     again = a.post("/v1/campaigns/idle/redeem", json={"code": code, "userId": "u"}, headers=second)
     assert (again.status_code, again.json()["message"]) == (409, "Code status is REDEEMED")
+
+
+def test_after_a_write_finds_another_process_changed_the_store_writes_look_first_for_a_while(
+    tmp_path: Path,
+) -> None:
+    """Two apps on one PostgreSQL schema, in process: B's write makes A's next optimistic write
+    find the store moved (answered all the same), and A's writes then catch up first."""
+    from starlette.testclient import TestClient
+    from stores_kit import postgresql_schema
+
+    from mockserver import create_app
+
+    body = {"slug": "summer-promo", "batchSize": 1, "pointsValue": 1}
+    headers = {"X-API-Secret": "sk_test_acme_mock_secret"}
+    with (
+        postgresql_schema() as url,
+        TestClient(create_app(store=url)) as a,
+        TestClient(create_app(store=url)) as b,
+    ):
+        state = a.app.state  # type: ignore[attr-defined]
+        assert a.post("/v1/campaigns/codes/generate", json=body, headers=headers).status_code == 200
+        assert state.moved_at == float("-inf")  # nobody else wrote: kept at once
+        assert b.post("/v1/campaigns/codes/generate", json=body, headers=headers).status_code == 200
+        looks: list[int] = []
+        real = state.codes.refreshed
+
+        async def counted() -> None:
+            looks.append(1)
+            await real()
+
+        state.codes.refreshed = counted
+        assert a.post("/v1/campaigns/codes/generate", json=body, headers=headers).status_code == 200
+        assert state.moved_at > float("-inf") and looks == [1]  # found moved, looked, kept
+        assert a.post("/v1/campaigns/codes/generate", json=body, headers=headers).status_code == 200
+        assert looks == [1, 1]  # within the while (dispatch.CONTENDED_SECONDS): looked first
+        listed = a.get("/v1/campaigns/codes/batches?slug=summer-promo&limit=100", headers=headers).json()
+        assert listed["data"]["total"] == 2 + 4

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ STORE_FAILURES = {
     StoreUnavailable.BUSY: "Service unavailable: the mock's store is too busy to keep it",
     StoreUnavailable.INTERRUPTED: "Service unavailable: the write was interrupted",
 }
+CONTENDED_SECONDS = 1.0  # after a write found another process's change, writes look first this long
 _PARAMETER = re.compile(r"\{([^/{}]+)\}")
 
 
@@ -102,16 +104,19 @@ class OperationEndpoint:
         body = _Body(self.operation, headers, incoming)
         if not codes.store.shared:
             return await self.answer(scope, headers, body, path)
-        if self.run is not _here:
+        if self.run is not _here and time.monotonic() - state.moved_at > CONTENDED_SECONDS:
             # A write to a store over a network, checked and decided on the replica as it stands,
             # with no query first: the store keeps it only if no other process's change reached
             # the replica since (StoreMoved), and a refusal may come from a replica behind. Either
-            # way the request is looked at again, once, from the store as it is.
+            # way the request is looked at again, once, from the store as it is. While other
+            # processes write too (a refusal lately), writes look first, as reads do.
             codes.take_up_clock()
             try:
                 with codes.store.writes_since():
                     return await self.answer(scope, headers, body, path)
-            except (ApiError, StoreMoved):
+            except StoreMoved:
+                state.moved_at = time.monotonic()
+            except ApiError:
                 pass
         await codes.refreshed()  # what other processes changed: batches, the clock, keys, ...
         return await self.answer(scope, headers, body, path)

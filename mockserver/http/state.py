@@ -26,6 +26,8 @@ class MockState:
     journal: Journal
     # The bearer token `/__mock/` asks for (--admin-token); None: the admin API is open.
     admin_token: AdminToken | None = None
+    # When a write last found that another process had changed the store (dispatch.py).
+    moved_at: float = float("-inf")
     # Lines logged once the server listens: where the API, the dashboard and the docs are.
     announce: tuple[str, ...] = ()
 

@@ -6,7 +6,9 @@ process keeps a replica of what the log adds up to, a MemoryStore, to which it a
 log's events, with the same `apply` the memory store's writes use (domain/events.py). So:
 
 - a read is answered from the replica, after one query for events newer than it has seen (so
-  what another process kept is there: several processes act as one mock);
+  what another process kept is there: several processes act as one mock); a write may skip
+  that query (`writes_since`): it is then kept only if nothing another process kept reached
+  the replica since its checks, and refused (StoreMoved) otherwise, to be checked again;
 - a write waits its turn in the process's line (group_commit.py), decides on the replica as it
   is then, and appends its events as the ones after the last the replica holds. The primary
   key orders writes across processes: if another process took those numbers first, the
