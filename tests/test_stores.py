@@ -102,8 +102,8 @@ def redeem(store: Store, digest: int) -> bool:
     return bool(store.write(decide, grouped=True))
 
 
-def happen(store: Store, event: Event, condition: bool = True) -> bool:
-    return bool(store.write(lambda view: (True, (event,)) if condition else (False, ())))
+def happen(store: Store, event: Event) -> bool:
+    return bool(store.write(lambda view: (True, (event,))))
 
 
 def digests(start: int, count: int) -> list[int]:

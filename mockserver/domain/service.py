@@ -131,7 +131,7 @@ class Codes:
             return None, [PartnerAdded(partner) for partner in seed.partners if gains(view, partner)]
 
         self.store.write(decide)
-        self._take_up_clock()
+        self.take_up_clock()
 
     def reset(self) -> None:
         """Back to the fixtures: their batches with fresh codes, no change made since, the clock too."""
@@ -139,7 +139,7 @@ class Codes:
         self._drawer = CodeDrawer(self._format, self.randomness)
         events = [Reset(), *seed_events(self.drawn_seed())]
         self.store.write(lambda view: (None, events))
-        self._take_up_clock()
+        self.take_up_clock()
 
     def refresh(self) -> None:
         """Take up what other processes on a shared store changed: the clock, keys and campaigns.
@@ -148,19 +148,16 @@ class Codes:
         """
         if self.store.shared:
             self.store.catch_up()
-            self._take_up_clock()
+            self.take_up_clock()
 
     async def refreshed(self) -> None:
         """refresh(), for an event loop: concurrent requests may share the store's one look."""
         if self.store.shared:
             await self.store.caught_up()
-            self._take_up_clock()
+            self.take_up_clock()
 
     def take_up_clock(self) -> None:
-        """Take up the store's clock offset, as the replica holds it (no query)."""
-        self._take_up_clock()
-
-    def _take_up_clock(self) -> None:
+        """Take up the store's clock offset, as it holds it (no query)."""
         offset = self.store.clock_offset()
         if offset != self.clock.offset:
             self.clock.shift(offset)
