@@ -27,6 +27,7 @@ from mockserver.domain.events import (
     ClockSet,
     CodeRedeemed,
     CodeRevoked,
+    CorruptLog,
     Decision,
     Event,
     KeyRevoked,
@@ -47,6 +48,7 @@ from mockserver.domain.records import (
 )
 from mockserver.domain.service import Codes
 from mockserver.stores import memory
+from mockserver.stores import sqlite as sqlite_module
 from mockserver.stores.memory import CodeIndex
 
 pytestmark = pytest.mark.every_store
@@ -317,6 +319,25 @@ def test_the_code_index_spreads_over_generations_and_finds_every_code(
     assert index.owner(3) is None and 3 not in index
 
 
+@pytest.mark.parametrize("store_kind", ["memory"])
+def test_only_the_very_digests_a_decision_checked_skip_the_second_look(
+    store: Store, campaign: Campaign
+) -> None:
+    """A SQL store's replica takes a write's own batch without looking its codes up again, but
+    only the digest sequences its view checked: an equal list that nobody checked is looked at,
+    and refused if a code is taken, as in a replay of the log."""
+    replica = store
+    assert isinstance(replica, memory.MemoryStore)
+    before = replica.code_count()
+    held, fresh = digests(1, 3), digests(50, 3)
+    replica.apply(BatchAdded.of(new_batch(campaign, 1, held)))
+    with pytest.raises(CorruptLog):
+        replica.apply(BatchAdded.of(new_batch(campaign, 2, list(held))), checked=[held])
+    replica.apply(BatchAdded.of(new_batch(campaign, 3, fresh)), checked=[fresh])
+    assert [replica.code(d).batch.id for d in held + fresh] == ["batch-1"] * 3 + ["batch-3"] * 3  # type: ignore[union-attr]
+    assert replica.code_count() == before + 6
+
+
 @pytest.mark.parametrize("store_kind", ["sqlite", "postgresql"])
 def test_concurrent_writes_share_commits_and_still_decide_one_at_a_time(
     store: Store, campaign: Campaign, monkeypatch: pytest.MonkeyPatch
@@ -395,6 +416,46 @@ def test_a_sqlite_store_reads_its_log_only_when_another_connection_kept_somethin
         assert len(reads) == 1 and second.store.batch("batch-1") is not None
         second.store.catch_up()
         assert len(reads) == 1
+    finally:
+        first.store.close()
+        second.store.close()
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+@pytest.mark.parametrize("wal_index", ["mapped", "not mapped"])
+def test_a_sqlite_store_asks_sqlite_nothing_while_nobody_committed(
+    store_url: str, wal_index: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The WAL index's header tells that nothing was committed, with no statement; once anyone
+    committed, SQLite is asked, and the log read only for another connection's commit. Where the
+    index cannot be mapped, SQLite is asked each time, and nothing is missed either."""
+    if wal_index == "not mapped":
+        monkeypatch.setattr(sqlite_module, "_mapped_wal_index", lambda path: None)
+    first, second = domain(store_url), domain(store_url)
+    try:
+        statements: list[str] = []
+        second.store._connection().set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        second.store.catch_up()
+        statements.clear()
+        second.store.catch_up()
+        second.store.catch_up()
+        assert statements == ([] if wal_index == "mapped" else ["PRAGMA data_version"] * 2)
+        principal = second.authenticate("sk_test_acme_mock_secret")
+        assert add_batch(
+            second.store, new_batch(second.campaign(principal, "summer-promo"), 1, digests(5, 3))
+        )
+        statements.clear()
+        second.store.catch_up()  # its own commit: SQLite says nobody else's came
+        assert statements == ["PRAGMA data_version"]
+        campaign = first.campaign(first.authenticate("sk_test_acme_mock_secret"), "summer-promo")
+        assert add_batch(first.store, new_batch(campaign, 2, digests(77, 3))) is not None
+        statements.clear()
+        second.store.catch_up()
+        assert statements[0] == "PRAGMA data_version" and statements[1].startswith("SELECT seq")
+        assert second.store.batch("batch-2") is not None
+        statements.clear()
+        second.store.catch_up()
+        assert statements == ([] if wal_index == "mapped" else ["PRAGMA data_version"])
     finally:
         first.store.close()
         second.store.close()

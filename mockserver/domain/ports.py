@@ -146,6 +146,9 @@ class Store(View, Protocol):
         """The same, awaited: concurrent callers may share one look (each sees all that was kept
         before it called)."""
 
+    def version(self) -> int:
+        """The number of the last event it holds: it moves with every change, and never back."""
+
     def partners(self) -> list[PartnerSeed]:
         """Every partner with its keys and campaigns (for the dashboard and the admin API)."""
 

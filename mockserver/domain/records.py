@@ -140,6 +140,7 @@ class BatchPage(NamedTuple):
     total: int
     page: int
     limit: int
+    as_of: int  # the store's version (Store.version) when the page was read, or a later one
 
 
 class CodeStats(NamedTuple):

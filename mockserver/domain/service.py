@@ -260,8 +260,9 @@ class Codes:
     def list_batches(self, principal: Principal, slug: str, page: int, limit: int) -> BatchPage:
         """D6: one page of the campaign's batches, newest first."""
         campaign = self.campaign(principal, slug)
+        as_of = self.store.version()  # first: the page may be newer, never older
         batches, total = self.store.batch_page(campaign, (page - 1) * limit, limit)
-        return BatchPage(batches, total, page, limit)
+        return BatchPage(batches, total, page, limit, as_of)
 
     def get_code_stats(self, principal: Principal, slug: str) -> CodeStats:
         """D8: counts by D5's status at this moment, so they always add up."""

@@ -126,6 +126,7 @@ class GroupView:
         self._digests: set[int] = set()  # of the group's new batches, as far as folded in
         self._unfolded: list[Sequence[int]] = []  # taken, not yet in _digests: a lone write never is
         self._redeemed: set[int] = set()
+        self.checked: list[Sequence[int]] = []  # digests it found new: the replica's and the group's
 
     def decided(self, events: Sequence[Event]) -> None:
         """Take in what a write of the group decided."""
@@ -164,7 +165,10 @@ class GroupView:
         self._unfolded.clear()
         if self._digests and not self._digests.isdisjoint(digests):
             return True
-        return self.replica.clashes(digests)  # type: ignore[no-any-return]
+        if self.replica.clashes(digests):
+            return True
+        self.checked.append(digests)
+        return False
 
     def clock_offset(self) -> timedelta:
         return self.replica.clock_offset()  # type: ignore[no-any-return]

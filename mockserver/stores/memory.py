@@ -22,7 +22,7 @@ import gc
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -126,6 +126,18 @@ class CodeIndex:
         generation.attach(batch, digests, len(values))
         return True
 
+    def add_checked(self, batch: Batch, digests: Sequence[int]) -> None:
+        """Index a batch's digests that a decision on this index, as it still stands, found new
+        and distinct: they are not looked for again."""
+        values = list(digests)
+        current = self._generations[-1]
+        if current.size and current.size + len(values) > GENERATION:
+            current = _Generation()
+            self._generations.append(current)
+            gc.freeze()
+        current.young.update(values)
+        current.attach(batch, digests, len(values))
+
     @staticmethod
     def release(reservation: Reservation) -> None:
         generation, values = reservation
@@ -168,6 +180,8 @@ class MemoryStore:
         # index is probed once per code, not twice (the probes of a big index miss the cache).
         self._writing = False
         self._reserved: tuple[Sequence[int], Reservation] | None = None
+        # While apply() runs: digests a decision on this store, as it still stands, found new.
+        self._checked: Collection[Sequence[int]] = ()
         self._clear()
 
     def _clear(self) -> None:
@@ -193,8 +207,8 @@ class MemoryStore:
             try:
                 answer, events = decide(self)
                 for event in events:
-                    self._sequence += 1
-                    event.apply(self, self._sequence)
+                    event.apply(self, self._sequence + 1)
+                    self._sequence += 1  # once applied: a reader that sees the number sees the change
                 return answer
             finally:
                 self._writing = False
@@ -202,11 +216,22 @@ class MemoryStore:
                     self._index.release(self._reserved[1])
                     self._reserved = None
 
-    def apply(self, event: Event, sequence: int | None = None) -> None:
-        """Apply one event, numbered `sequence` (a SQL store's log gives its own), else the next."""
+    def apply(
+        self, event: Event, sequence: int | None = None, *, checked: Collection[Sequence[int]] = ()
+    ) -> None:
+        """Apply one event, numbered `sequence` (a SQL store's log gives its own), else the next.
+
+        `checked`: digest sequences (these very objects) that a decision on this store, as it
+        still stands, found new and distinct: a batch of them is not looked for again (a SQL
+        store's own write, just kept)."""
         with self._lock:
-            self._sequence = self._sequence + 1 if sequence is None else max(self._sequence, sequence)
-            event.apply(self, self._sequence)
+            number = self._sequence + 1 if sequence is None else max(self._sequence, sequence)
+            self._checked = checked
+            try:
+                event.apply(self, number)
+            finally:
+                self._checked = ()
+            self._sequence = number
 
     def writes_since(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()  # nobody else changes it
@@ -244,7 +269,10 @@ class MemoryStore:
 
     def put_batch(self, batch: Batch, digests: Sequence[int]) -> bool:
         reserved, self._reserved = self._reserved, None
-        if reserved is not None and reserved[0] is digests:
+        if any(checked is digests for checked in self._checked):
+            self._index.add_checked(batch, digests)
+            kept = True
+        elif reserved is not None and reserved[0] is digests:
             kept = self._index.add(batch, digests, reserved[1])
         else:
             if reserved is not None:
@@ -273,6 +301,9 @@ class MemoryStore:
 
     def is_new(self) -> bool:
         return self._sequence == 0
+
+    def version(self) -> int:
+        return self._sequence
 
     def clock_offset(self) -> timedelta:
         return self._offset

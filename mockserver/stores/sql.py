@@ -29,7 +29,7 @@ import contextlib
 import contextvars
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -181,15 +181,16 @@ class SqlStore:
         if self._query is query:
             self._query = None
 
-    def _take(self, events: Iterable[tuple[int, Event]]) -> None:
+    def _take(self, events: Iterable[tuple[int, Event]], *, checked: Collection[Sequence[int]] = ()) -> None:
         """Apply events in order, skipping those another thread of this process applied first.
 
-        Numbers may jump (a reset deletes the events before it), never go back."""
+        Numbers may jump (a reset deletes the events before it), never go back. `checked`: for a
+        group's own events, just kept, the digests its view found new (MemoryStore.apply)."""
         with self._applying:
             for seq, event in events:
                 if seq > self._seen:
                     try:
-                        self._replica.apply(event, seq)
+                        self._replica.apply(event, seq, checked=checked)
                     except CorruptLog as corrupt:
                         raise StoreError(f"event {seq}: {corrupt}") from None
                     self._seen = seq
@@ -237,7 +238,9 @@ class SqlStore:
                 except Exception as error:
                     raise self._unavailable(error, write=True) from error
                 self._failure = None
-                self._take(numbered)
+                # Kept as the numbers right after `view.seen`: so the replica took nothing since
+                # the group decided (the log would hold it, and have refused these numbers).
+                self._take(numbered, checked=view.checked)
             for pending, (answer, refused) in zip(group, outcomes, strict=True):
                 pending.answer, pending.error = answer, refused
             return
@@ -258,6 +261,9 @@ class SqlStore:
         return statements
 
     # -- reads: the replica's (Codes.refresh brought it up to date) ------------------------
+
+    def version(self) -> int:
+        return self._seen
 
     def is_new(self) -> bool:
         return self._seen == 0

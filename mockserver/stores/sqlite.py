@@ -6,12 +6,21 @@ writer. `synchronous=NORMAL` leaves the log's flush to the operating system: a c
 machine itself, rather than of the mock, may lose the last commits; `?synchronous=full` in the
 URL makes each commit wait for the disk. Several processes (`--workers N`) share the file; its
 write lock makes them take turns.
+
+Each request first asks whether another connection kept anything (`catch_up`). Most find that
+nobody did, so the question is made cheap: the header of SQLite's WAL index (the `-shm` file,
+whose layout sqlite.org/walformat.html describes) changes with every commit of any connection, and
+is read from memory, with no statement. Only when it changed is SQLite asked (`PRAGMA
+data_version`), and only when that says another connection committed is the log read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import mmap
+import os
 import sqlite3
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +31,9 @@ from .sql import Conflict, Dialect, SqlStore, StoreError
 DIALECT = Dialect(placeholder="?", blob="BLOB")
 SYNCHRONOUS = ("normal", "full")
 BUSY_TIMEOUT_MS = 30_000
+# The WAL index begins with two copies of its 48-byte header; the first word is its version.
+WAL_INDEX_HEADER = slice(0, 96)
+WAL_INDEX_VERSION = 3007000
 
 
 class SqliteStore(SqlStore):
@@ -41,6 +53,8 @@ class SqliteStore(SqlStore):
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._generation = 0  # moved by close(): a thread's connection of an older one is opened anew
+        self._wal_index: mmap.mmap | None = None  # the -shm file, read-only, while a connection is open
+        self._wal_index_looked = False  # for it, since the last close()
         if not path.parent.is_dir():
             raise StoreError(f"{path}: its directory does not exist{_absolute_hint(path)}")
         if path.exists():
@@ -62,6 +76,7 @@ class SqliteStore(SqlStore):
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._local.connection, self._local.generation = connection, self._generation
             self._local.data_version = None  # a new connection's versions are its own
+            self._local.wal_header = None
             with self._connections_lock:
                 self._connections.append(connection)
         return connection
@@ -70,18 +85,31 @@ class SqliteStore(SqlStore):
         return self._connection().execute(text, parameters).fetchall()
 
     def catch_up(self) -> None:
-        """Take up what other connections kept, only if one kept anything: SQLite's data_version
-        of this thread's connection moves when another connection (another process, another
-        thread of this one) commits, and is cheaper to ask than the log (most requests find
-        nothing new). Asked before the log is read, so a commit after it is seen next time."""
+        """Take up what other connections kept, only if one kept anything.
+
+        The WAL index's header changes with each commit of any connection, this one's too: while
+        it is as this thread last saw it, nobody kept anything. When it moved, SQLite's
+        data_version of this thread's connection says whether another connection (another
+        process, another thread of this one) committed; only then is the log read. Both are read
+        before the log, so a commit after them is seen next time."""
+        local = self._local
         try:
-            version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+            connection = self._connection()
+            wal_index = self._wal_index
+            header = None if wal_index is None else wal_index[WAL_INDEX_HEADER]
+            if header is not None and header == local.wal_header:
+                return
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error as error:
             raise self._unavailable(error, write=False) from error
-        if version == getattr(self._local, "data_version", None):
-            return
-        super().catch_up()
-        self._local.data_version = version
+        if not self._wal_index_looked:  # SQLite makes the index as a connection first reads
+            with self._connections_lock:
+                if not self._wal_index_looked and self._connections:
+                    self._wal_index, self._wal_index_looked = _mapped_wal_index(self.path), True
+        if version != local.data_version:
+            super().catch_up()
+            local.data_version = version
+        local.wal_header = header
 
     def _commit(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
         connection = self._connection()
@@ -133,6 +161,23 @@ class SqliteStore(SqlStore):
                 with contextlib.suppress(sqlite3.Error):
                     connection.close()
             self._connections.clear()
+            # Dropped, not closed: a thread may be reading it; the mapping outlives the file.
+            self._wal_index, self._wal_index_looked = None, False
+
+
+def _mapped_wal_index(path: Path) -> mmap.mmap | None:
+    """The header of the database's WAL index, mapped read-only; None where it cannot be (no
+    `-shm` file, an unknown layout): then each request asks SQLite. An open connection keeps the
+    file, and its size, while the store holds one."""
+    try:
+        with open(f"{os.path.realpath(path)}-shm", "rb") as shm:
+            mapped = mmap.mmap(shm.fileno(), WAL_INDEX_HEADER.stop, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    if struct.unpack_from("=I", mapped)[0] != WAL_INDEX_VERSION:
+        mapped.close()
+        return None
+    return mapped
 
 
 def _refuse_other_files(path: Path) -> None:
