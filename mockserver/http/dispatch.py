@@ -77,31 +77,24 @@ class OperationEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, path: dict[str, str]) -> int:
         # The first of each header counts, as with Starlette's `Headers.get`.
         headers = dict(reversed(scope["headers"]))
-        incoming = RequestBody(
-            receive,
-            headers.get(b"content-length", b"").decode("latin-1"),
-            headers.get(b"expect", b"").decode("latin-1"),
-        )
+        body = _Body(self.operation, headers, receive)
         try:
-            data = await self.act(scope, headers, incoming, path)
+            data = await self.act(scope, headers, body, path)
         except Exception as caught:
             error = answer_to(caught)
-            await incoming.drain()  # so that a client still sending reads the answer
+            await body.drain()  # so that a client still sending reads the answer
             await send_json(send, error.status, error_envelope(error.status, error.message), error.headers)
             return error.status
         await send_json(send, 200, success_envelope(data))
         return 200
 
-    async def act(
-        self, scope: Scope, headers: dict[bytes, bytes], incoming: RequestBody, path: dict[str, str]
-    ) -> Any:
+    async def act(self, scope: Scope, headers: dict[bytes, bytes], body: _Body, path: dict[str, str]) -> Any:
         """The `data` of the success envelope, or an error."""
         state = self.state
         if b"prefer" in headers or not state.faults.idle:
             prefer = [value.decode("latin-1") for name, value in scope["headers"] if name == b"prefer"]
             await state.faults.apply(prefer)
         codes = state.codes
-        body = _Body(self.operation, headers, incoming)
         if not codes.store.shared:
             return await self.answer(scope, headers, body, path)
         if self.run is not _here and time.monotonic() - state.moved_at > CONTENDED_SECONDS:
@@ -137,27 +130,46 @@ class OperationEndpoint:
 
 
 class _Body:
-    """The request's JSON body, validated against the spec ({} for an operation without one):
-    read once, however often it is asked for, its refusal raised each time."""
+    """The request's body: its JSON validated against the spec ({} for an operation without
+    one), read once however often it is asked for, its refusal raised each time; or drained,
+    unread, before an early answer. Nothing is made of it until one of the two is asked."""
 
-    def __init__(self, operation: Operation, headers: dict[bytes, bytes], incoming: RequestBody) -> None:
+    __slots__ = ("headers", "incoming", "operation", "read", "receive")
+
+    def __init__(self, operation: Operation, headers: dict[bytes, bytes], receive: Receive) -> None:
         self.operation = operation
-        self.content_type = headers.get(b"content-type", b"").decode("latin-1")
-        self.incoming = incoming
+        self.headers = headers
+        self.receive = receive
+        self.incoming: RequestBody | None = None
         self.read: tuple[Any, ApiError | None] | None = None
+
+    def _incoming(self) -> RequestBody:
+        if self.incoming is None:
+            headers = self.headers
+            self.incoming = RequestBody(
+                self.receive,
+                headers.get(b"content-length", b"").decode("latin-1"),
+                headers.get(b"expect", b"").decode("latin-1"),
+            )
+        return self.incoming
 
     async def value(self) -> Any:
         if self.operation.body is None:
             return {}
         if self.read is None:
+            content_type = self.headers.get(b"content-type", b"").decode("latin-1")
             try:
-                self.read = (self.operation.body.validate(await self.incoming.json(self.content_type)), None)
+                self.read = (self.operation.body.validate(await self._incoming().json(content_type)), None)
             except ApiError as refused:
                 self.read = (None, refused)
         value, refused = self.read
         if refused is not None:
             raise refused
         return value
+
+    async def drain(self) -> None:
+        """Read and drop what is left of the body (RequestBody.drain)."""
+        await self._incoming().drain()
 
 
 class Dispatch:

@@ -1,8 +1,9 @@
 """The request journal: the last requests to the GamifyHost routes, for `GET /__mock/requests`.
 
-Bodies are not kept (verify and redeem carry codes, which the mock only ever holds as digests),
-and the `X-API-Secret` is masked before it is stored, as is anything shaped like a secret that a
-client put in the path or the query string.
+Bodies are not kept (verify and redeem carry codes, which the mock only ever holds as digests).
+The `X-API-Secret` is masked wherever an entry is shown, as is anything shaped like a secret that
+a client put in the path or the query string. A request is recorded as it came, and masked when
+the journal is read: recording is on every request's path, reading is a person's look at a page.
 """
 
 from __future__ import annotations
@@ -77,6 +78,29 @@ class JournalEntry(NamedTuple):
         }
 
 
+def _shown(
+    id: int,
+    time: float,
+    method: str,
+    path: str,
+    query: bytes,
+    status: int,
+    duration_ms: float,
+    headers: list[tuple[bytes, bytes]],
+) -> JournalEntry:
+    secret = next((value for name, value in headers if name == b"x-api-secret"), None)
+    return JournalEntry(
+        id,
+        time,
+        method,
+        mask_secrets_in(path),
+        mask_secrets_in(query.decode("latin-1")),
+        status,
+        duration_ms,
+        None if secret is None else mask_secret(secret.decode("latin-1")),
+    )
+
+
 class Journal:
     """The last `size` requests, oldest first; recording one costs O(1)."""
 
@@ -87,18 +111,22 @@ class Journal:
         self._ids = itertools.count(1)
 
     def record(self, scope: Scope, status: int, duration_ms: float) -> None:
-        secret = None
-        for name, value in scope["headers"]:
-            if name == b"x-api-secret":
-                secret = mask_secret(value.decode("latin-1"))
-                break
-        path, query = mask_secrets_in(scope["path"]), mask_secrets_in(scope["query_string"].decode("latin-1"))
         self._entries.append(
-            (next(self._ids), self._now(), scope["method"], path, query, status, duration_ms, secret)
+            (
+                next(self._ids),
+                self._now(),
+                scope["method"],
+                scope["path"],
+                scope["query_string"],
+                status,
+                duration_ms,
+                scope["headers"],
+            )
         )
 
     def entries(self) -> list[JournalEntry]:
-        return list(map(JournalEntry._make, self._entries))
+        """The entries, oldest first, their secrets masked."""
+        return [_shown(*entry) for entry in self._entries]
 
     def clear(self) -> None:
         self._entries.clear()
