@@ -11,7 +11,9 @@ Each request first asks whether another connection kept anything (`catch_up`). M
 nobody did, so the question is made cheap: the header of SQLite's WAL index (the `-shm` file,
 whose layout sqlite.org/walformat.html describes) changes with every commit of any connection, and
 is read from memory, with no statement. Only when it changed is SQLite asked (`PRAGMA
-data_version`), and only when that says another connection committed is the log read.
+data_version`), and only when that says another connection committed is the log read. A write
+whose commit was the only one (the header's commit counter moved by one across it) leaves the
+header as seen, so the request after it asks nothing either.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from .sql import Conflict, Dialect, SqlStore, StoreError
 DIALECT = Dialect(placeholder="?", blob="BLOB")
 SYNCHRONOUS = ("normal", "full")
 BUSY_TIMEOUT_MS = 30_000
-# The WAL index begins with two copies of its 48-byte header; the first word is its version.
+# The WAL index begins with two copies of its 48-byte header (a writer writes the second copy
+# first): its version is the first word, a counter of commits the third.
 WAL_INDEX_HEADER = slice(0, 96)
 WAL_INDEX_VERSION = 3007000
+COMMIT_COUNTER = 8
 
 
 class SqliteStore(SqlStore):
@@ -95,8 +99,7 @@ class SqliteStore(SqlStore):
         local = self._local
         try:
             connection = self._connection()
-            wal_index = self._wal_index
-            header = None if wal_index is None else wal_index[WAL_INDEX_HEADER]
+            header = self._wal_header()
             if header is not None and header == local.wal_header:
                 return
             version = connection.execute("PRAGMA data_version").fetchone()[0]
@@ -112,6 +115,23 @@ class SqliteStore(SqlStore):
         local.wal_header = header
 
     def _commit(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
+        """Run the statements in one transaction. When the WAL index shows that this commit was
+        the only one since this thread last looked (its commit counter moved by one), the header
+        after it is taken as seen: the next request asks SQLite nothing about it."""
+        local = self._local
+        before = self._wal_header()
+        self._run(statements)
+        if before is None or before != local.wal_header:
+            return
+        after = self._wal_header()
+        if after is not None and _commits_between(before, after) == 1:
+            local.wal_header = after
+
+    def _wal_header(self) -> bytes | None:
+        wal_index = self._wal_index
+        return None if wal_index is None else wal_index[WAL_INDEX_HEADER]
+
+    def _run(self, statements: list[tuple[str, Sequence[Any]]]) -> None:
         connection = self._connection()
         try:
             if len(statements) == 1:  # one statement: a transaction of its own
@@ -178,6 +198,18 @@ def _mapped_wal_index(path: Path) -> mmap.mmap | None:
         mapped.close()
         return None
     return mapped
+
+
+def _commits_between(before: bytes, after: bytes) -> int | None:
+    """How many commits the WAL index counted between two readings of its header; None if
+    either reading caught a header half written (its two copies differ)."""
+    if before[:48] != before[48:] or after[:48] != after[48:]:
+        return None
+    counted = (
+        struct.unpack_from("=I", after, COMMIT_COUNTER)[0]
+        - struct.unpack_from("=I", before, COMMIT_COUNTER)[0]
+    )
+    return counted % (1 << 32)
 
 
 def _refuse_other_files(path: Path) -> None:
