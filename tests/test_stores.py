@@ -9,10 +9,12 @@ the same.
 from __future__ import annotations
 
 import random
+import struct
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -294,6 +296,32 @@ def test_draws_that_repeat_stored_codes_or_themselves_are_drawn_again(store_url:
         assert codes.code_count == 190 + 200
     finally:
         codes.store.close()
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite"])
+def test_a_sqlite_store_copies_its_log_into_the_file_while_commits_go_on(
+    store: Store, campaign: Campaign, store_url: str
+) -> None:
+    """A thread copies what commits added to the log into the database file (every page of it,
+    once commits pause), so a commit seldom waits for that; the log stays small; the thread
+    ends with the store."""
+    shm = Path(store_url.removeprefix("sqlite:///") + "-shm")
+
+    def log_pages_and_copied() -> tuple[int, int]:  # the WAL index's mxFrame and nBackfill
+        head = shm.read_bytes()[:100]
+        return struct.unpack_from("=I", head, 16)[0], struct.unpack_from("=I", head, 96)[0]
+
+    for n in range(400):
+        assert add_batch(store, new_batch(campaign, 1000 + n, digests(10_000 * n, 20))) is not None
+    thread = store._checkpoints._thread  # type: ignore[attr-defined]
+    assert thread.is_alive()
+    deadline = time.monotonic() + 5
+    while (pages := log_pages_and_copied())[1] < pages[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert 0 < pages[0] == pages[1], pages
+    assert Path(str(shm).removesuffix("-shm") + "-wal").stat().st_size < 8 * 1024 * 1024
+    store.close()
+    assert not thread.is_alive()
 
 
 @pytest.mark.parametrize("store_kind", ["sqlite"])
