@@ -158,6 +158,25 @@ def test_a_mock_configured_by_variables_alone(tmp_path: Path) -> None:
     assert '"GET /__mock/health' not in (tmp_path / "mock.log").read_text()  # no access log
 
 
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_the_start_says_where_the_mock_keeps_its_state(store: str, tmp_path: Path) -> None:
+    argv = ["--store", f"sqlite:///{tmp_path}/state.db"] if store == "sqlite" else []
+    log = tmp_path / "mock.log"
+    with mock_process(*argv, output=log, env=environment()):
+        pass
+    said = [line for line in log.read_text().splitlines() if "State " in line]
+    if store == "memory":
+        assert said == [
+            "INFO:     State in memory: gone when the mock stops "
+            "(--store sqlite:///state.db keeps it in a file)"
+        ]
+    else:
+        assert said == [
+            f"INFO:     State kept in sqlite:///{tmp_path}/state.db: "
+            "what the mock answered 200 for survives a restart"
+        ]
+
+
 @pytest.mark.parametrize(
     ("argv", "variables", "warned"),
     [

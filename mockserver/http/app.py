@@ -228,9 +228,16 @@ def _lifespan(store: Store) -> Callable[[Any], AbstractAsyncContextManager[None]
     return lifespan
 
 
-def where_to_find(base_url: str, *, admin: bool, token: bool = False) -> list[str]:
-    """The lines that tell a person where the API, the dashboard and the docs are."""
+def where_to_find(base_url: str, *, admin: bool, token: bool = False, store: str = "memory") -> list[str]:
+    """The lines that tell a person where the API, the dashboard and the docs are, and where the
+    mock keeps what it is told (`store`: its name, as /__mock/health says it)."""
     lines = [f"GamifyHost Codes API at {base_url}/v1/campaigns/codes/ (its secrets are in the fixtures)"]
+    if store == "memory":
+        lines.append(
+            "State in memory: gone when the mock stops (--store sqlite:///state.db keeps it in a file)"
+        )
+    else:
+        lines.append(f"State kept in {store}: what the mock answered 200 for survives a restart")
     if admin:
         guarded = " (it asks for the admin token)" if token else ""
         lines.append(f"Dashboard at {base_url}/__mock/ and admin API under {base_url}/__mock/{guarded}")

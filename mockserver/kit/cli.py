@@ -246,7 +246,12 @@ def build_app(args: argparse.Namespace, *, announce: bool = True) -> Any:
     )
     if announce:
         app.state.announce = tuple(
-            where_to_find(base_url(args), admin=not args.no_admin, token=args.admin_token is not None)
+            where_to_find(
+                base_url(args),
+                admin=not args.no_admin,
+                token=args.admin_token is not None,
+                store=app.state.codes.store.name,
+            )
         )
     return app
 
