@@ -38,7 +38,11 @@ IDLE = ("select", "epoll", "poll", "wait", "_worker", "sleep", "acquire", "run_f
 
 
 def frames(line: str) -> tuple[list[str], int]:
+    """A sample line of py-spy's raw output: its frames, outermost first, and its count; ([], 0)
+    for a line that is not one (py-spy writes a stack it could not read whole as it came)."""
     stack, _, count = line.rpartition(" ")
+    if not count.isdigit():
+        return [], 0
     return [frame for frame in stack.split(";") if frame], int(count)
 
 
