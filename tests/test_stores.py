@@ -44,7 +44,6 @@ from mockserver.domain.records import (
     CampaignStatus,
     CodeStatus,
     Environment,
-    NewBatch,
     Partner,
     secret_digest,
 )
@@ -81,18 +80,18 @@ def new_batch(
     digests: list[int],
     created_at: datetime = NOON,
     expires_at: datetime | None = None,
-) -> NewBatch:
-    return NewBatch(campaign, f"batch-{number}", len(digests), 10, None, expires_at, created_at, digests)
+) -> BatchAdded:
+    return BatchAdded(f"batch-{number}", campaign.id, len(digests), 10, None, expires_at, created_at, digests)
 
 
 # -- decisions as the domain makes them, on what the store holds when the write is kept --------
 
 
-def add_batch(store: Store, new: NewBatch) -> Batch | None:
+def add_batch(store: Store, new: BatchAdded) -> Batch | None:
     def decide(view: View) -> Decision:
         if view.has_batch(new.id) or view.clashes(new.digests):
             return None, ()
-        return new.id, (BatchAdded.of(new),)
+        return new.id, (new,)
 
     kept = store.write(decide, grouped=True)
     return None if kept is None else store.batch(kept)
@@ -394,10 +393,10 @@ def test_only_the_very_digests_a_decision_checked_skip_the_second_look(
     assert isinstance(replica, memory.MemoryStore)
     before = replica.code_count()
     held, fresh = digests(1, 3), digests(50, 3)
-    replica.apply(BatchAdded.of(new_batch(campaign, 1, held)))
+    replica.apply(new_batch(campaign, 1, held))
     with pytest.raises(CorruptLog):
-        replica.apply(BatchAdded.of(new_batch(campaign, 2, list(held))), checked=[held])
-    replica.apply(BatchAdded.of(new_batch(campaign, 3, fresh)), checked=[fresh])
+        replica.apply(new_batch(campaign, 2, list(held)), checked=[held])
+    replica.apply(new_batch(campaign, 3, fresh), checked=[fresh])
     assert [replica.code(d).batch.id for d in held + fresh] == ["batch-1"] * 3 + ["batch-3"] * 3  # type: ignore[union-attr]
     assert replica.code_count() == before + 6
 

@@ -6,8 +6,8 @@
 from .clock import Clock
 from .codes import CodeDigester, CodeDrawer, CodeFormat, CodeSheet, Randomness
 from .errors import ApiError
-from .ports import PartnerSeed, Seed, Store
-from .service import BatchPlan, Codes, Plan
+from .ports import PartnerSeed, Store
+from .service import BatchPlan, Codes, Plan, Seed
 
 __all__ = [
     "ApiError",

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from .ports import PartnerSeed, State
-from .records import ApiKey, Batch, Campaign, CampaignStatus, CodeRecord, Environment, NewBatch, Partner
+from .records import ApiKey, Batch, Campaign, CampaignStatus, CodeRecord, Environment, Partner
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -152,21 +152,6 @@ class BatchAdded(Event):
     digests: Sequence[int]
     redeemed: frozenset[int] = frozenset()
     revoked: frozenset[int] = frozenset()
-
-    @classmethod
-    def of(cls, new: NewBatch) -> BatchAdded:
-        return cls(
-            new.id,
-            new.campaign.id,
-            new.batch_size,
-            new.points_value,
-            new.label,
-            new.expires_at,
-            new.created_at,
-            new.digests,
-            new.redeemed,
-            new.revoked,
-        )
 
     def encode(self) -> tuple[dict[str, Any], Sequence[int]]:
         return {

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from .records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, NewBatch, Partner
+from .records import ApiKey, Batch, Campaign, CampaignKey, CodeRecord, Partner
 
 
 class StoreUnavailable(Exception):
@@ -47,16 +47,6 @@ class PartnerSeed:
     partner: Partner
     keys: tuple[ApiKey, ...]
     campaigns: tuple[Campaign, ...]
-
-
-@dataclass(frozen=True)
-class Seed:
-    """What a store starts from and goes back to on a reset: the fixtures, codes drawn."""
-
-    partners: tuple[PartnerSeed, ...]
-    batches: tuple[NewBatch, ...]
-    # Ids of the fixtures' batches: a store made from other fixtures is refused if one is missing.
-    batch_ids: frozenset[str] = field(default_factory=frozenset)
 
 
 class View(Protocol):

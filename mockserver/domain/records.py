@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -205,22 +204,6 @@ class CodeRecord(NamedTuple):
         """Whether nothing that lasts keeps it from being redeemed: not redeemed, not revoked, nor
         its batch (expiry and the campaign's state are judged at the moment, by the service)."""
         return not (self.redeemed or self.revoked or self.batch.revoked)
-
-
-@dataclass(frozen=True)
-class NewBatch:
-    """A batch to store: its fields, and its codes as digests (some of them known, redeemed or revoked)."""
-
-    campaign: Campaign
-    id: str
-    batch_size: int
-    points_value: int
-    label: str | None
-    expires_at: datetime | None
-    created_at: datetime
-    digests: Sequence[int]
-    redeemed: frozenset[int] = frozenset()
-    revoked: frozenset[int] = frozenset()
 
 
 def secret_digest(secret: str) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .clock import Clock
@@ -36,7 +36,7 @@ from .events import (
     PartnerAdded,
     Reset,
 )
-from .ports import PartnerSeed, Seed, Store, StoreMismatch, View
+from .ports import PartnerSeed, Store, StoreMismatch, View
 from .records import (
     Batch,
     BatchPage,
@@ -47,7 +47,6 @@ from .records import (
     CodeStats,
     CodeStatus,
     GeneratedBatch,
-    NewBatch,
     Principal,
     Redemption,
     Verdict,
@@ -85,6 +84,16 @@ class Plan:
 
     partners: tuple[PartnerSeed, ...]
     batches: tuple[BatchPlan, ...]
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What a store starts from and goes back to on a reset: the fixtures, codes drawn."""
+
+    partners: tuple[PartnerSeed, ...]
+    batches: tuple[BatchAdded, ...]
+    # Ids of the fixtures' batches: a store made from other fixtures is refused if one is missing.
+    batch_ids: frozenset[str] = field(default_factory=frozenset)
 
 
 class Codes:
@@ -173,9 +182,9 @@ class Codes:
                 plan.campaign.slug, plan.batch_size, plan.known, taken, stored=False
             )
             batches.append(
-                NewBatch(
-                    campaign=plan.campaign,
+                BatchAdded(
                     id=plan.id,
+                    campaign_id=plan.campaign.id,
                     batch_size=plan.batch_size,
                     points_value=plan.points_value,
                     label=plan.label,
@@ -229,8 +238,8 @@ class Codes:
         while True:
             sheet = self._drawer.draw(slug, batch_size)
             digests = self.digester.digests(sheet)
-            new = NewBatch(
-                campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests
+            new = BatchAdded(
+                batch_id, campaign.id, batch_size, points_value, label, expires_at, created_at, digests
             )
             stored = self._add_batch(new)  # the usual case: every code new, kept at once
             if stored is not None:
@@ -240,19 +249,21 @@ class Codes:
             batch_id = self.randomness.uuid4()
             sheet, digests = self._sheet_with(slug, batch_size, (), set(), stored=True)
             stored = self._add_batch(
-                NewBatch(campaign, batch_id, batch_size, points_value, label, expires_at, created_at, digests)
+                BatchAdded(
+                    batch_id, campaign.id, batch_size, points_value, label, expires_at, created_at, digests
+                )
             )
             if stored is not None:
                 return GeneratedBatch(stored, sheet)
 
-    def _add_batch(self, new: NewBatch) -> Batch | None:
+    def _add_batch(self, new: BatchAdded) -> Batch | None:
         """Keep a batch whose id and codes are new to the whole store and distinct (D5); None,
         keeping nothing, if not."""
 
         def decide(view: View) -> Decision:
             if view.has_batch(new.id) or view.clashes(new.digests):
                 return None, ()
-            return new.id, (BatchAdded.of(new),)
+            return new.id, (new,)
 
         kept = self.store.write(decide, grouped=True)
         return None if kept is None else self.store.batch(kept)
@@ -455,7 +466,7 @@ def seed_events(seed: Seed) -> list[Event]:
     """The events that make a new (or reset) store hold the fixtures."""
     return [
         *(PartnerAdded(partner) for partner in seed.partners),
-        *(BatchAdded.of(batch) for batch in seed.batches),
+        *seed.batches,
     ]
 
 
